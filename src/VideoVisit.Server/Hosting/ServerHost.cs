@@ -1,0 +1,32 @@
+namespace VideoVisit.Server.Hosting;
+
+/// <summary>
+/// The table of contents of the server: every capability registers itself through an
+/// <c>Add*</c>/<c>Map*</c> extension. Tests build the same application on 127.0.0.1 with their own settings.
+/// </summary>
+public static class ServerHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // Tests host the server from their own assembly; the application is still this one.
+            ApplicationName = typeof(ServerHost).Assembly.GetName().Name,
+        });
+        customize?.Invoke(builder);
+
+        builder.AddVideoVisitLogging();
+        builder.AddVideoVisitErrors();
+        builder.AddVideoVisitHealth();
+        builder.AddVideoVisitSpa();
+
+        var app = builder.Build();
+
+        app.UseVideoVisitRequestLogging();
+        app.UseVideoVisitErrors();
+        app.MapVideoVisitHealth();
+        app.MapVideoVisitSpa();
+        return app;
+    }
+}

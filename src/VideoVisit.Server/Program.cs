@@ -1,0 +1,3 @@
+using VideoVisit.Server.Hosting;
+
+await ServerHost.Build(args).RunAsync();

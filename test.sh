@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the browser, relay and interop tests
+# need, builds once in Release, runs every test project one after another (browser tests need the
+# machine's two cores to themselves) and prints each runner's summary. Results and screenshots go
+# to test-results/.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+packages=(chromium firefox-esr webkit2gtk-driver xvfb coturn)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "== installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+fi
+# Debian's coturn package may start a system turnserver on 3478; the tests start their own.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi
+
+command -v node >/dev/null || { echo "Node.js 20+ is required (the web app is built with npm)"; exit 1; }
+command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required"; exit 1; }
+
+results="$PWD/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+export VIDEOVISIT_TEST_RESULTS="$results"
+
+echo "== building (Release)"
+dotnet build VideoVisit.sln -c Release -nologo -clp:ErrorsOnly
+
+status=0
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  if ! dotnet test "$project" -c Release --no-build --nologo \
+      --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" \
+      --results-directory "$results" "$@"; then
+    status=1
+  fi
+done
+
+echo "== summary"
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  printf '%-32s %s\n' "$(basename "$trx" .trx)" "$(echo "$counters" | grep -oE '(total|executed|passed|failed|notExecuted)="[0-9]+"' | tr '\n' ' ')"
+done
+if [ "$status" -ne 0 ]; then echo "SOME TESTS FAILED"; else echo "ALL TESTS PASSED"; fi
+exit "$status"

@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using VideoVisit.Server.Hosting;
+
+namespace VideoVisit.Testing;
+
+/// <summary>
+/// The real server (Kestrel, real sockets) on 127.0.0.1 at a port the OS picks, built by the same
+/// <see cref="ServerHost"/> as production, with per-test settings layered on top.
+/// </summary>
+public sealed class RunningServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private RunningServer(WebApplication app, Uri baseAddress, string dataDirectory)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        DataDirectory = dataDirectory;
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>The folder this server keeps its database in; pass it again to restart on the same data.</summary>
+    public string DataDirectory { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<RunningServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    {
+        dataDirectory ??= Directory.CreateTempSubdirectory("videovisit-test-").FullName;
+        var merged = new Dictionary<string, string?>
+        {
+            ["Spa:RootPath"] = Path.Combine(RepositoryRoot, "src", "VideoVisit.Web", "dist"),
+            ["Data:Directory"] = dataDirectory,
+        };
+        if (settings is not null)
+        {
+            foreach (var (key, value) in settings)
+            {
+                merged[key] = value;
+            }
+        }
+
+        var app = ServerHost.Build([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(merged);
+        });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await app.StartAsync(timeout.Token);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new RunningServer(app, new Uri(address), dataDirectory);
+    }
+
+    /// <summary>The checkout's top folder (where VideoVisit.sln is), found from the test binaries.</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "VideoVisit.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("VideoVisit.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _app.StopAsync(timeout.Token);
+        await _app.DisposeAsync();
+    }
+}
