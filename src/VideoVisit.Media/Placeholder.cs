@@ -1,6 +1,0 @@
-namespace VideoVisit.Media;
-
-/// <summary>Marker for the relay assembly.</summary>
-public static class MediaAssembly
-{
-}
