@@ -23,7 +23,10 @@ public static class TurnRestCredentials
     /// <summary>The password the scheme derives for <paramref name="username"/>.</summary>
     public static string PasswordFor(string sharedSecret, string username)
     {
+        // HMAC-SHA1 is what the scheme (and coturn) define; it is a MAC here, not a password hash.
+#pragma warning disable CA5350
         var mac = HMACSHA1.HashData(Encoding.UTF8.GetBytes(sharedSecret), Encoding.UTF8.GetBytes(username));
+#pragma warning restore CA5350
         return Convert.ToBase64String(mac);
     }
 
