@@ -44,6 +44,7 @@ public sealed record VisitEvent(
     string? OnBehalfOfId,
     string? ParticipantId,
     string? TargetParticipantId = null,
+    string? TargetPersonId = null,
     string? Detail = null);
 
 /// <summary>Who may read a chat message: everyone in the visit, or (sent from the waiting room) the professionals and the sender.</summary>

@@ -577,7 +577,7 @@ public sealed class VisitRoom
     }
 
     private void Audit(DateTimeOffset now, string kind, Participant actor, Participant? target = null, string? detail = null) =>
-        _store.AppendEvent(new VisitEvent(VisitId, now, kind, actor.Actor.Id, actor.OnBehalfOf?.Id, actor.Id, target?.Id, detail));
+        _store.AppendEvent(new VisitEvent(VisitId, now, kind, actor.Actor.Id, actor.OnBehalfOf?.Id, actor.Id, target?.Id, target?.Actor.Id, detail));
 
     private static string ChatKey(string senderPersonId, string clientMessageId) => senderPersonId + "\n" + clientMessageId;
 
