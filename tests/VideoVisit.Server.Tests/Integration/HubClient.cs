@@ -26,6 +26,7 @@ public sealed class HubClient : IAsyncDisposable
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _receiving;
     private int _nextId;
+    private int _disposed;
 
     private HubClient()
     {
@@ -161,6 +162,11 @@ public sealed class HubClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         try
         {
