@@ -37,6 +37,9 @@ public sealed class RunningServer : IAsyncDisposable
         {
             ["Spa:RootPath"] = Path.Combine(RepositoryRoot, "src", "VideoVisit.Web", "dist"),
             ["Data:Directory"] = dataDirectory,
+            // Test output stays readable: the server's own warnings and errors only.
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Warning",
         };
         if (settings is not null)
         {
