@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using VideoVisit.Media;
 using VideoVisit.Server.Data;
+using VideoVisit.Testing;
 
 namespace VideoVisit.Server.Tests.Integration;
 
@@ -110,8 +111,13 @@ public sealed class PersistenceTests
     public async Task IceServersUseTheRequestHostWhenNoRelayAddressIsSet()
     {
         // The relay may listen here (once it is hosted in this process): give it a free port of its own.
-        var port = FreePort();
-        await using var server = await VisitServer.StartAsync(new Dictionary<string, string?> { ["Turn:Enabled"] = "true", ["Turn:ListenPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var port = RunningServer.FreeUdpAndTcpPort();
+        await using var server = await VisitServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Turn:Enabled"] = "true",
+            ["Turn:RelayAddress"] = "",
+            ["Turn:ListenPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
         using var response = await server.GetAsync("/api/ice-servers", await server.TokenAsync("nurse-1"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
@@ -120,10 +126,4 @@ public sealed class PersistenceTests
         Assert.Equal($"stun:127.0.0.1:{port}", ice[0].GetProperty("urls")[0].GetString());
     }
 
-    private static int FreePort()
-    {
-        using var tcp = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        tcp.Start();
-        return ((IPEndPoint)tcp.LocalEndpoint).Port;
-    }
 }

@@ -7,8 +7,8 @@ namespace VideoVisit.Server.Tests.Integration;
 
 /// <summary>
 /// The real server in its embedded default (development issuer, demo data) with test-friendly
-/// settings: a 2 s reconnection grace, swept every 100 ms, and no relay listener (parallel tests would
-/// fight over its port).
+/// settings: a 2 s reconnection grace, swept every 100 ms, and no relay listener (these tests need
+/// only its ICE configuration).
 /// </summary>
 public sealed class VisitServer : IAsyncDisposable
 {
