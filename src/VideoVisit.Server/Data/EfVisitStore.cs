@@ -62,7 +62,22 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
         }
     });
 
-    public void AppendEvent(VisitEvent visitEvent) => Enqueue(db => db.VisitEvents.Add(new VisitEventRow
+    public void AppendEvent(VisitEvent visitEvent)
+    {
+        // Operators see the lifecycle by visit and event; who it was stays in the audit trail, not the log.
+        if (visitEvent.Kind is "opened" or "ended" or "removed" or "grace-expired")
+        {
+            VisitEventLogged(log, visitEvent.VisitId, visitEvent.Kind);
+        }
+        else
+        {
+            VisitEventDetail(log, visitEvent.VisitId, visitEvent.Kind, visitEvent.ParticipantId);
+        }
+
+        Enqueue(db => db.VisitEvents.Add(ToRow(visitEvent)));
+    }
+
+    private static VisitEventRow ToRow(VisitEvent visitEvent) => new()
     {
         VisitId = visitEvent.VisitId,
         At = visitEvent.At,
@@ -73,7 +88,7 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
         TargetParticipantId = visitEvent.TargetParticipantId,
         TargetPersonId = visitEvent.TargetPersonId,
         Detail = visitEvent.Detail,
-    }));
+    };
 
     public void SaveChat(StoredChat chat) => Enqueue(db => db.Chat.Add(new ChatRow
     {
@@ -182,6 +197,12 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
             batch.Clear();
         }
     }
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Visit {VisitId}: {Event}")]
+    private static partial void VisitEventLogged(ILogger logger, string visitId, string @event);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Visit {VisitId}: {Event} ({ParticipantId})")]
+    private static partial void VisitEventDetail(ILogger logger, string visitId, string @event, string? participantId);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Saving {Count} visit records failed")]
     private static partial void BatchFailed(ILogger logger, int count, Exception exception);

@@ -88,9 +88,10 @@ public sealed class VisitService
         }
 
         var room = RoomFor(appointment);
+        // Known before the seat is taken, so a connection that drops at this moment still starts its grace.
+        _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[room.VisitId] = 0;
         var outbox = new Outbox();
         var result = room.Join(actor, onBehalfOf, role, connectionId, Now, outbox);
-        _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[room.VisitId] = 0;
         await outbox.SendAsync(_notifier);
         return result;
     }
