@@ -37,6 +37,15 @@ public sealed class RunningServer : IAsyncDisposable
         {
             ["Spa:RootPath"] = Path.Combine(RepositoryRoot, "src", "VideoVisit.Web", "dist"),
             ["Data:Directory"] = dataDirectory,
+            // Test output stays readable: the server's own warnings and errors only.
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Warning",
+            // Each server gets its own relay port, and browsers on this machine reach each other
+            // through it on loopback, which the relay refuses unless allowed.
+            ["Turn:ListenPort"] = FreeUdpAndTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Turn:RelayAddress"] = "127.0.0.1",
+            ["Turn:ListenAddress"] = "127.0.0.1",
+            ["Turn:AllowedPeers:0"] = "127.0.0.0/8",
         };
         if (settings is not null)
         {
@@ -55,6 +64,29 @@ public sealed class RunningServer : IAsyncDisposable
         await app.StartAsync(timeout.Token);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new RunningServer(app, new Uri(address), dataDirectory);
+    }
+
+    /// <summary>A port number free for both UDP and TCP on 127.0.0.1 (STUN/TURN listens on both).</summary>
+    public static int FreeUdpAndTcpPort()
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            using var udp = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            var port = ((System.Net.IPEndPoint)udp.Client.LocalEndPoint!).Port;
+            try
+            {
+                var tcp = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                tcp.Start();
+                tcp.Stop();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // taken for TCP: try another
+            }
+        }
+
+        throw new InvalidOperationException("no port free for both UDP and TCP");
     }
 
     /// <summary>The checkout's top folder (where VideoVisit.sln is), found from the test binaries.</summary>
