@@ -124,6 +124,7 @@ export const en = {
   'waiting.leave': 'Leave the waiting room',
   'waiting.returned': 'You were moved back to the waiting room.',
   'visit.removed': 'You were removed from the visit.',
+  'visit.replaced': 'You joined this visit from another window or device, so it continues there.',
   'visit.ended': 'The visit has ended.',
   'visit.left': 'You left the visit.',
   'visit.toUpcoming': 'Back to upcoming events',

@@ -125,6 +125,7 @@ export const fi: Messages = {
   'waiting.leave': 'Poistu odotushuoneesta',
   'waiting.returned': 'Sinut siirrettiin takaisin odotushuoneeseen.',
   'visit.removed': 'Sinut poistettiin käynniltä.',
+  'visit.replaced': 'Liityit tälle käynnille toisesta ikkunasta tai laitteesta, joten käynti jatkuu siellä.',
   'visit.ended': 'Käynti on päättynyt.',
   'visit.left': 'Poistuit käynniltä.',
   'visit.toUpcoming': 'Takaisin tuleviin tapahtumiin',

@@ -125,6 +125,7 @@ export const sv: Messages = {
   'waiting.leave': 'Lämna väntrummet',
   'waiting.returned': 'Du flyttades tillbaka till väntrummet.',
   'visit.removed': 'Du togs bort från besöket.',
+  'visit.replaced': 'Du anslöt till besöket från ett annat fönster eller en annan enhet, så det fortsätter där.',
   'visit.ended': 'Besöket har avslutats.',
   'visit.left': 'Du lämnade besöket.',
   'visit.toUpcoming': 'Tillbaka till kommande händelser',

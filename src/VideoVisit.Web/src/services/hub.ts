@@ -16,8 +16,8 @@ export type SignalKind = 'offer' | 'answer' | 'ice' | 'restart';
 
 export interface PrecheckSummary {
   state: string;
-  verdict?: string;
-  problems?: string[];
+  summary?: string;
+  reportedAt?: string;
 }
 
 export interface Participant {
@@ -35,7 +35,14 @@ export interface Participant {
 export interface VisitSnapshot {
   visitId: string;
   appointmentId?: string;
+  kind?: string;
   state?: string;
+  /** Grows with every change: an older snapshot arriving late is ignored. */
+  version: number;
+  professionalPresent?: boolean;
+  yourParticipantId?: string | null;
+  placeInLine?: number | null;
+  waitingCount?: number;
   participants: Participant[];
 }
 
@@ -49,7 +56,8 @@ export interface SignalMessage {
   visitId: string;
   fromParticipantId: string;
   kind: SignalKind;
-  payload: string;
+  /** Passed through untouched by the server: an RTCSessionDescriptionInit or RTCIceCandidateInit. */
+  payload: unknown;
 }
 
 export interface ChatMessage {
@@ -57,6 +65,7 @@ export interface ChatMessage {
   messageId: string;
   clientMessageId: string;
   fromParticipantId: string;
+  fromDisplayName?: string;
   text: string;
   sentAt: string;
 }
@@ -65,8 +74,8 @@ export interface HubEvents {
   VisitState: VisitSnapshot;
   Signal: SignalMessage;
   ChatMessage: ChatMessage;
-  Removed: { visitId: string };
-  VisitEnded: { visitId: string };
+  Removed: { visitId: string; participantId?: string; reason?: string; message?: string };
+  VisitEnded: { visitId: string; message?: string };
 }
 
 export type ConnectionStatus = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
@@ -98,18 +107,27 @@ export function normalizeSnapshot(raw: unknown): VisitSnapshot {
   return {
     visitId: String(s.visitId ?? s.id ?? ''),
     appointmentId: s.appointmentId as string | undefined,
+    kind: s.kind as string | undefined,
     state: s.state as string | undefined,
-    participants: list.map((p) => ({
+    version: Number(s.version ?? 0),
+    professionalPresent: s.professionalPresent as boolean | undefined,
+    yourParticipantId: (s.yourParticipantId ?? null) as string | null,
+    placeInLine: (s.placeInLine ?? null) as number | null,
+    waitingCount: s.waitingCount as number | undefined,
+    participants: list.map((p) => {
+      const behalf = p.onBehalfOf as string | { id?: string; displayName?: string } | null | undefined;
+      return {
       participantId: String(p.participantId ?? p.id ?? ''),
       personId: p.personId as string | undefined,
       displayName: String(p.displayName ?? p.name ?? p.personId ?? ''),
       role: String(p.role ?? 'patient').toLowerCase(),
-      onBehalfOf: (p.onBehalfOf ?? p.onBehalfOfPersonId ?? null) as string | null,
-      onBehalfOfName: (p.onBehalfOfName ?? p.onBehalfOfDisplayName ?? null) as string | null,
+      onBehalfOf: behalf && typeof behalf === 'object' ? String(behalf.id ?? '') : (behalf ?? null),
+      onBehalfOfName: behalf && typeof behalf === 'object' ? String(behalf.displayName ?? behalf.id ?? '') : (p.onBehalfOfName as string | null) ?? null,
       state: String(p.state ?? 'waiting').toLowerCase(),
       waitingSince: (p.waitingSince ?? null) as string | null,
       precheck: normalizePrecheck(p.precheck ?? p.precheckSummary),
-    })),
+      };
+    }),
   };
 }
 
@@ -125,8 +143,8 @@ function normalizePrecheck(raw: unknown): PrecheckSummary | null {
   const r = raw as Record<string, unknown>;
   return {
     state: String(r.state ?? 'unknown'),
-    verdict: r.verdict as string | undefined,
-    problems: Array.isArray(r.problems) ? (r.problems as string[]) : undefined,
+    summary: r.summary as string | undefined,
+    reportedAt: r.reportedAt as string | undefined,
   };
 }
 
@@ -149,11 +167,11 @@ function build(): HubConnection {
   c.on('ChatMessage', (m: ChatMessage) => {
     for (const h of handlers.ChatMessage) h(m);
   });
-  c.on('Removed', (m: { visitId: string } | string) => {
+  c.on('Removed', (m: HubEvents['Removed'] | string) => {
     const payload = typeof m === 'string' ? { visitId: m } : m;
     for (const h of handlers.Removed) h(payload);
   });
-  c.on('VisitEnded', (m: { visitId: string } | string) => {
+  c.on('VisitEnded', (m: HubEvents['VisitEnded'] | string) => {
     const payload = typeof m === 'string' ? { visitId: m } : m;
     for (const h of handlers.VisitEnded) h(payload);
   });
@@ -255,10 +273,10 @@ export const visitHub = {
   remove: (visitId: string, participantId: string) => invoke<void>('Remove', visitId, participantId),
   endVisit: (visitId: string) => invoke<void>('EndVisit', visitId),
   leaveVisit: (visitId: string) => invoke<void>('LeaveVisit', visitId),
-  sendSignal: (visitId: string, toParticipantId: string, kind: SignalKind, payload: string) =>
+  sendSignal: (visitId: string, toParticipantId: string, kind: SignalKind, payload: unknown) =>
     invoke<void>('SendSignal', visitId, toParticipantId, kind, payload),
   sendChat: (visitId: string, clientMessageId: string, text: string) =>
-    invoke<void>('SendChat', visitId, clientMessageId, text),
+    invoke<ChatMessage>('SendChat', visitId, clientMessageId, text),
   reportPrecheck: (visitId: string, report: unknown) => invoke<void>('ReportPrecheck', visitId, report),
 };
 

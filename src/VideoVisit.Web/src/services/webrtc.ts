@@ -30,7 +30,7 @@ export interface MeshOptions {
   iceServers: RTCIceServer[];
   relayOnly: boolean;
   localStream: () => MediaStream | null;
-  send: (to: string, kind: SignalKind, payload: string) => Promise<void>;
+  send: (to: string, kind: SignalKind, payload: unknown) => Promise<void>;
   onChange: () => void;
 }
 
@@ -87,7 +87,7 @@ export class PeerMesh {
   async handleSignal(message: SignalMessage) {
     if (this.closed) return;
     const from = message.fromParticipantId;
-    const payload = typeof message.payload === 'string' ? message.payload : JSON.stringify(message.payload);
+    const payload = message.payload;
     try {
       switch (message.kind) {
         case 'offer': {
@@ -102,7 +102,7 @@ export class PeerMesh {
           await this.flushCandidates(peer);
           const answer = await peer.pc.createAnswer();
           await peer.pc.setLocalDescription(answer);
-          await this.options.send(from, 'answer', JSON.stringify(peer.pc.localDescription));
+          await this.options.send(from, 'answer', describe(peer.pc.localDescription));
           break;
         }
         case 'answer': {
@@ -114,7 +114,7 @@ export class PeerMesh {
         }
         case 'ice': {
           const peer = this.peers.get(from);
-          const candidate = JSON.parse(payload) as RTCIceCandidateInit;
+          const candidate = (typeof payload === 'string' ? JSON.parse(payload) : payload) as RTCIceCandidateInit;
           if (!peer || !peer.pc.remoteDescription) {
             // Candidates can outrun the offer through the hub; keep them for the connection.
             const target = peer ?? this.create(from);
@@ -160,7 +160,7 @@ export class PeerMesh {
 
   private requestRestart(peer: Peer) {
     if (peer.offerer) void this.offer(peer, true);
-    else void this.options.send(peer.id, 'restart', '{}').catch(() => undefined);
+    else void this.options.send(peer.id, 'restart', {}).catch(() => undefined);
   }
 
   private create(id: string): Peer {
@@ -179,7 +179,7 @@ export class PeerMesh {
     this.peers.set(id, peer);
     pc.onicecandidate = (e) => {
       if (e.candidate) {
-        void this.options.send(id, 'ice', JSON.stringify(e.candidate.toJSON())).catch(() => undefined);
+        void this.options.send(id, 'ice', e.candidate.toJSON()).catch(() => undefined);
       }
     };
     pc.ontrack = (e) => {
@@ -234,7 +234,7 @@ export class PeerMesh {
       if (iceRestart) peer.pc.restartIce();
       const offer = await peer.pc.createOffer(iceRestart ? { iceRestart: true } : undefined);
       await peer.pc.setLocalDescription(offer);
-      await this.options.send(peer.id, 'offer', JSON.stringify(peer.pc.localDescription));
+      await this.options.send(peer.id, 'offer', describe(peer.pc.localDescription));
       window.clearTimeout(peer.offerTimer);
       // If no answer comes (the other side was still joining), offer again.
       peer.offerTimer = window.setTimeout(() => {
@@ -286,14 +286,22 @@ export class PeerMesh {
   }
 }
 
-function parseDescription(payload: string, type: RTCSdpType): RTCSessionDescriptionInit {
-  try {
-    const parsed = JSON.parse(payload) as RTCSessionDescriptionInit;
-    if (parsed && typeof parsed.sdp === 'string') return { type: parsed.type ?? type, sdp: parsed.sdp };
-  } catch {
-    // a bare SDP string
+function describe(d: RTCSessionDescription | null): RTCSessionDescriptionInit | null {
+  return d ? { type: d.type, sdp: d.sdp } : null;
+}
+
+/** Offers and answers travel as {type, sdp}; a bare SDP string is accepted too. */
+function parseDescription(payload: unknown, type: RTCSdpType): RTCSessionDescriptionInit {
+  let value = payload;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return { type, sdp: value as string };
+    }
   }
-  return { type, sdp: payload };
+  const parsed = value as RTCSessionDescriptionInit;
+  return { type: parsed?.type ?? type, sdp: parsed?.sdp ?? '' };
 }
 
 interface StatsLike {

@@ -29,8 +29,9 @@ export function CallView({
   const media = useLocalMedia();
   const [now, setNow] = useState(Date.now());
   const nameOf = (id: string) => participants.find((p) => p.participantId === id)?.displayName ?? id;
-  const others = participants.filter((p) => p.state === 'admitted' && p.participantId !== selfId);
+  const others = participants.filter((p) => (p.state === 'admitted' || p.state === 'reconnecting') && p.participantId !== selfId);
   const broken = peers.filter((p) => p.disconnectedSince !== undefined);
+  const othersReconnecting = others.filter((p) => p.state === 'reconnecting');
 
   useEffect(() => {
     if (broken.length === 0) return;
@@ -60,6 +61,11 @@ export function CallView({
         {hub === 'reconnecting' && (
           <p className="banner warning" data-testid="hub-reconnecting">
             {t('call.hubReconnecting')}
+          </p>
+        )}
+        {othersReconnecting.length > 0 && broken.length === 0 && (
+          <p className="banner warning" data-testid="peer-reconnecting">
+            {othersReconnecting.map((p) => p.displayName).join(', ')}: {t('call.connecting')}
           </p>
         )}
         {broken.length > 0 && (

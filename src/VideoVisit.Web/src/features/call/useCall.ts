@@ -93,8 +93,10 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
   }, [active, visitId, selfId]);
 
   // Keep one connection to each other admitted participant.
+  // A participant whose hub connection dropped ("reconnecting") keeps their peer connection: media
+  // may still flow, and their seat is held for the grace period.
   const admittedOthers = (snapshot?.participants ?? [])
-    .filter((p) => p.state === 'admitted' && p.participantId !== selfId)
+    .filter((p) => (p.state === 'admitted' || p.state === 'reconnecting') && p.participantId !== selfId)
     .map((p) => p.participantId)
     .sort()
     .join(',');

@@ -75,7 +75,7 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
         )}
         <span className={`precheck-summary state-${p.precheck?.state ?? 'none'}`} data-testid="precheck-summary">
           {p.precheck
-            ? t('console.precheck', { state: [p.precheck.state, ...(p.precheck.problems ?? [])].join(', ') })
+            ? t('console.precheck', { state: p.precheck.summary && p.precheck.summary !== p.precheck.state ? `${p.precheck.state} (${p.precheck.summary})` : p.precheck.state })
             : t('console.precheckNone')}
         </span>
       </div>

@@ -7,7 +7,7 @@ import { createLogger } from '../../services/log';
 import { link } from '../../app/App';
 import { navigate } from '../../app/router';
 import { Precheck } from './Precheck';
-import type { PrecheckReport, Verdict } from './precheckLogic';
+import { reportForServer, type PrecheckReport, type Verdict } from './precheckLogic';
 import { useVisitSession } from '../visit/useVisitSession';
 import { WaitingRoom } from '../waiting-room/WaitingRoom';
 import { CallView } from '../call/CallView';
@@ -34,6 +34,10 @@ export function VisitPage({ appointmentId, onBehalfOf }: { appointmentId: string
     return () => releaseMedia();
   }, [appointmentId]);
 
+  useEffect(() => {
+    if (session.phase === 'removed' || session.phase === 'ended') releaseMedia();
+  }, [session.phase]);
+
   // Move focus to the new heading when the phase changes, so screen readers follow.
   useEffect(() => {
     heading.current?.focus();
@@ -48,7 +52,7 @@ export function VisitPage({ appointmentId, onBehalfOf }: { appointmentId: string
     void prefetchIceServers();
     const joined = await session.begin();
     if (joined && report.current) {
-      await visitHub.reportPrecheck(joined.visitId, report.current).catch((e) => log.warn('ReportPrecheck failed', hubErrorMessage(e)));
+      await visitHub.reportPrecheck(joined.visitId, reportForServer(report.current)).catch((e) => log.warn('ReportPrecheck failed', hubErrorMessage(e)));
     }
   }
 
@@ -69,7 +73,7 @@ export function VisitPage({ appointmentId, onBehalfOf }: { appointmentId: string
       </h1>
       {appointment && (
         <p className="appointment-line">
-          {formatTime(appointment.start, language)} · {appointment.professionalName ?? appointment.professional} · {appointment.unit}
+          {formatTime(appointment.start, language)} · {appointment.professionalName ?? appointment.professional} · {appointment.unitName ?? appointment.unit}
           {onBehalfOf && <> · {t('upcoming.onBehalfOf', { name: onBehalfOf })}</>}
         </p>
       )}
@@ -115,8 +119,18 @@ export function VisitPage({ appointmentId, onBehalfOf }: { appointmentId: string
       )}
 
       {(phase === 'removed' || phase === 'ended' || phase === 'left') && (
-        <div className="card" role="status" data-testid="visit-over" data-reason={phase}>
-          <p>{t(phase === 'removed' ? 'visit.removed' : phase === 'ended' ? 'visit.ended' : 'visit.left')}</p>
+        <div className="card" role="status" data-testid="visit-over" data-reason={phase === 'removed' ? (session.removedReason ?? 'removed') : phase}>
+          <p>
+            {t(
+              phase === 'removed'
+                ? session.removedReason === 'replaced'
+                  ? 'visit.replaced'
+                  : 'visit.removed'
+                : phase === 'ended'
+                  ? 'visit.ended'
+                  : 'visit.left',
+            )}
+          </p>
           <a className="button" href="/upcoming" onClick={link('/upcoming')}>
             {t('visit.toUpcoming')}
           </a>

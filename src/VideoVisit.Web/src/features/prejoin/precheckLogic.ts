@@ -140,3 +140,19 @@ export function finish(findings: Findings, finished: boolean): PrecheckReport {
 export function summary(report: PrecheckReport) {
   return { state: report.state, verdict: report.verdict, problems: report.problems };
 }
+
+/** One short English line for the professional's list (the server shows it as the summary). */
+export function summaryLine(report: PrecheckReport): string {
+  if (report.problems.length === 0) return 'all checks passed';
+  return report.problems.join(', ');
+}
+
+/** The report as sent with ReportPrecheck: the server accepts at most 4096 bytes. */
+export function reportForServer(report: PrecheckReport, maxBytes = 4000): Record<string, unknown> {
+  const full: Record<string, unknown> = { ...report, summary: summaryLine(report) };
+  const size = (o: unknown) => new TextEncoder().encode(JSON.stringify(o)).length;
+  if (size(full) <= maxBytes) return full;
+  const slim = { ...full, browser: { ...report.browser, userAgent: report.browser.userAgent.slice(0, 200) } };
+  if (size(slim) <= maxBytes) return slim;
+  return { version: 1, state: report.state, verdict: report.verdict, problems: report.problems, summary: summaryLine(report) };
+}

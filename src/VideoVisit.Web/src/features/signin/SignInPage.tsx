@@ -103,7 +103,7 @@ export function SignInPage() {
                 >
                   <span className="person-name">{p.name}</span>
                   <span className="person-id">{p.id}</span>
-                  {(p.role || p.roles) && <span className="person-role">{String(p.role ?? (p.roles ?? []).join(', '))}</span>}
+                  {p.description && <span className="person-role">{p.description}</span>}
                 </button>
               </li>
             ))}

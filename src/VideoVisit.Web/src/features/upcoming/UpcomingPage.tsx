@@ -67,7 +67,7 @@ export function UpcomingPage() {
                   {a.title ?? t(a.kind === 'group' ? 'upcoming.kind.group' : 'upcoming.kind.video')} · {formatTime(a.start, language)}–
                   {formatClock(a.end, language)}
                 </h2>
-                <p>{t('upcoming.with', { name: a.professionalName ?? a.professional, unit: a.unit })}</p>
+                <p>{t('upcoming.with', { name: a.professionalName ?? a.professional, unit: a.unitName ?? a.unit })}</p>
                 <p className="who-for" data-testid="on-behalf-of">
                   {item.onBehalfOf ? t('upcoming.onBehalfOf', { name: item.onBehalfOfName ?? item.onBehalfOf }) : t('upcoming.own')}
                 </p>

@@ -27,7 +27,7 @@ export function toItems(appointments: Appointment[], me: Me, now: number): Upcom
         : me.represents.find((r) => r.personId === a.onBehalfOf) ??
           me.represents.find((r) => a.patientIds.includes(r.personId));
       const onBehalfOf = own ? null : (a.onBehalfOf ?? rep?.personId ?? null);
-      const readOnly = rep?.scope === 'ReadOnly';
+      const readOnly = !!rep && (!rep.canAct || rep.scope === 'ReadOnly');
       const window = beginWindow(a, now);
       return {
         appointment: a,

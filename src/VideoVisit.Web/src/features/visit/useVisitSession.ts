@@ -28,6 +28,8 @@ export interface VisitSession {
   self: Participant | null;
   messages: ChatMessage[];
   error: string | null;
+  /** `removed` by the professional, or `replaced` when the same person joined from elsewhere. */
+  removedReason: string | null;
   returnedToWaiting: boolean;
   hub: ConnectionStatus;
   begin: () => Promise<{ visitId: string; participantId: string } | null>;
@@ -37,6 +39,7 @@ export interface VisitSession {
 
 export function placeInLine(snapshot: VisitSnapshot | null, selfId: string | null): number | null {
   if (!snapshot || !selfId) return null;
+  if (typeof snapshot.placeInLine === 'number') return snapshot.placeInLine;
   const waiting = snapshot.participants
     .filter((p) => p.state === 'waiting' && p.role !== 'professional')
     .sort((a, b) => Date.parse(a.waitingSince ?? '') - Date.parse(b.waitingSince ?? '') || 0);
@@ -45,6 +48,7 @@ export function placeInLine(snapshot: VisitSnapshot | null, selfId: string | nul
 }
 
 export function professionalPresent(snapshot: VisitSnapshot | null): boolean {
+  if (typeof snapshot?.professionalPresent === 'boolean') return snapshot.professionalPresent;
   return !!snapshot?.participants.some((p) => p.role === 'professional' && p.state === 'admitted');
 }
 
@@ -62,7 +66,16 @@ export function useVisitSession(appointmentId: string, onBehalfOf: string | null
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [returned, setReturned] = useState(false);
+  const [removedReason, setRemovedReason] = useState<string | null>(null);
+  const version = useRef(-1);
   const [hub, setHub] = useState<ConnectionStatus>(hubStatus());
+  const addMessage = useCallback((m: ChatMessage) => {
+    setMessages((list) =>
+      list.some((x) => x.messageId === m.messageId || (x.clientMessageId === m.clientMessageId && x.fromParticipantId === m.fromParticipantId))
+        ? list
+        : [...list, m],
+    );
+  }, []);
   const ids = useRef<{ visitId: string | null; selfId: string | null; phase: Phase }>({ visitId: null, selfId: null, phase: 'idle' });
   ids.current = { visitId, selfId, phase };
 
@@ -87,8 +100,11 @@ export function useVisitSession(appointmentId: string, onBehalfOf: string | null
     const offs = [
       onHub('VisitState', (s) => {
         if (ids.current.visitId && s.visitId && s.visitId !== ids.current.visitId) return;
+        if (s.version && s.version < version.current) return;
+        version.current = s.version;
         setSnapshot(s);
-        const me = s.participants.find((p) => p.participantId === ids.current.selfId);
+        const selfId = s.yourParticipantId ?? ids.current.selfId;
+        const me = s.participants.find((p) => p.participantId === selfId);
         if (!me) return;
         const current = ids.current.phase;
         if (current === 'removed' || current === 'ended' || current === 'left') return;
@@ -102,14 +118,13 @@ export function useVisitSession(appointmentId: string, onBehalfOf: string | null
       }),
       onHub('ChatMessage', (m) => {
         if (ids.current.visitId && m.visitId && m.visitId !== ids.current.visitId) return;
-        setMessages((list) =>
-          list.some((x) => x.messageId === m.messageId || (x.clientMessageId === m.clientMessageId && x.fromParticipantId === m.fromParticipantId))
-            ? list
-            : [...list, m],
-        );
+        addMessage(m);
       }),
       onHub('Removed', (m) => {
-        if (!ids.current.visitId || !m.visitId || m.visitId === ids.current.visitId) setPhase('removed');
+        if (!ids.current.visitId || !m.visitId || m.visitId === ids.current.visitId) {
+          setRemovedReason(m.reason ?? 'removed');
+          setPhase('removed');
+        }
       }),
       onHub('VisitEnded', (m) => {
         if (!ids.current.visitId || !m.visitId || m.visitId === ids.current.visitId) setPhase('ended');
@@ -131,7 +146,7 @@ export function useVisitSession(appointmentId: string, onBehalfOf: string | null
       }),
     ];
     return () => offs.forEach((off) => off());
-  }, [appointmentId, onBehalfOf]);
+  }, [appointmentId, onBehalfOf, addMessage]);
 
   // Waiting or being in a call is activity: the session must not time out under a patient.
   useEffect(() => {
@@ -149,13 +164,15 @@ export function useVisitSession(appointmentId: string, onBehalfOf: string | null
     if (!id) return;
     const clientMessageId = newId();
     // Retry once with the same clientMessageId: the server delivers it only once.
+    let sent: ChatMessage;
     try {
-      await visitHub.sendChat(id, clientMessageId, text);
+      sent = await visitHub.sendChat(id, clientMessageId, text);
     } catch {
-      await visitHub.sendChat(id, clientMessageId, text);
+      sent = await visitHub.sendChat(id, clientMessageId, text);
     }
-  }, []);
+    if (sent && sent.messageId) addMessage(sent);
+  }, [addMessage]);
 
   const self = snapshot?.participants.find((p) => p.participantId === selfId) ?? null;
-  return { phase, visitId, selfId, snapshot, self, messages, error, returnedToWaiting: returned, hub, begin, leave, sendChat };
+  return { phase, visitId, selfId, snapshot, self, messages, error, removedReason, returnedToWaiting: returned, hub, begin, leave, sendChat };
 }
