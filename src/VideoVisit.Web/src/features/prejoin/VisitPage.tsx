@@ -39,7 +39,12 @@ export function VisitPage({ appointmentId, onBehalfOf }: { appointmentId: string
   }, [session.phase]);
 
   // Move focus to the new heading when the phase changes, so screen readers follow.
+  const firstPhase = useRef(true);
   useEffect(() => {
+    if (firstPhase.current) {
+      firstPhase.current = false;
+      return;
+    }
     heading.current?.focus();
   }, [session.phase]);
 
