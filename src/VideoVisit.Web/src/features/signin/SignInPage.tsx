@@ -50,8 +50,15 @@ export function SignInPage() {
         if (!live) return;
         setMode({ kind: 'dev', people });
         // Development issuer only: `?as=patient-1` picks a demo person (used by tests and demos).
-        const as = new URLSearchParams(window.location.search).get('as');
-        const person = as ? people.find((p) => p.id === as) : undefined;
+        // Used once: removed from the address, and never after a sign-out.
+        const query = new URLSearchParams(window.location.search);
+        const as = query.get('as');
+        if (as) {
+          query.delete('as');
+          const rest = query.toString();
+          history.replaceState(null, '', window.location.pathname + (rest ? `?${rest}` : ''));
+        }
+        const person = as && !lastSignOutReason() ? people.find((p) => p.id === as) : undefined;
         if (person) void signInAs(person);
       },
       (e: unknown) => {

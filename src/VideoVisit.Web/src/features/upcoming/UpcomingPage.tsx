@@ -78,6 +78,11 @@ export function UpcomingPage() {
                 )}
                 {item.window === 'not-yet' && !item.readOnly && <p>{t('upcoming.opensAt', { time: formatClock(a.beginOpensAt, language) })}</p>}
                 {item.window === 'over' && <p>{t('upcoming.over')}</p>}
+                {!item.canBegin && !item.readOnly && item.window === 'open' && a.cannotBeginReason && (
+                  <p className="notice" data-testid="cannot-begin-reason">
+                    {a.cannotBeginReason}
+                  </p>
+                )}
                 {item.canBegin ? (
                   <a className="button primary" href={href} onClick={link(href)} data-testid="begin-visit">
                     {t('upcoming.begin')}
