@@ -164,26 +164,33 @@ internal readonly ref struct StunMessage
     }
 
     /// <summary>Enumerates every attribute (type, value) in order, integrity and fingerprint included.</summary>
-    public AttributeEnumerator GetEnumerator() => new(Raw);
+    public AttributeEnumerator GetEnumerator() => new(Raw, Raw.Length);
+
+    /// <summary>Enumerates the attributes integrity covers (those before MESSAGE-INTEGRITY and FINGERPRINT).</summary>
+    public AttributeEnumerator CoveredAttributes() => new(Raw, AttributesEnd);
 
     /// <summary>Walks the attributes of an already validated message.</summary>
     public ref struct AttributeEnumerator
     {
         private readonly ReadOnlySpan<byte> _raw;
+        private readonly int _end;
         private int _next;
 
-        internal AttributeEnumerator(ReadOnlySpan<byte> raw)
+        internal AttributeEnumerator(ReadOnlySpan<byte> raw, int end)
         {
             _raw = raw;
+            _end = end;
             _next = StunConstants.HeaderLength;
             Current = default;
         }
 
         public StunAttribute Current { get; private set; }
 
+        public readonly AttributeEnumerator GetEnumerator() => this;
+
         public bool MoveNext()
         {
-            if (_next + 4 > _raw.Length)
+            if (_next + 4 > _end)
             {
                 return false;
             }
