@@ -99,4 +99,11 @@ public sealed class TurnOptions
     /// <summary>Highest relay port; 0 uses the system's ephemeral ports.</summary>
     [Range(0, 65535)]
     public int RelayPortMax { get; set; }
+
+    /// <summary>
+    /// Accept channel numbers 0x5000–0x7FFF as RFC 5766 did (older clients such as coturn's
+    /// turnutils_uclient pick from that range). RFC 8656 §12 narrows channels to 0x4000–0x4FFF so
+    /// they never collide with DTLS-SRTP demultiplexing (RFC 7983); off by default.
+    /// </summary>
+    public bool AllowRfc5766ChannelNumbers { get; set; }
 }

@@ -60,6 +60,49 @@ internal sealed class RelaySocket : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Binds an even port (EVEN-PORT, RFC 8656 §7.2), and with <paramref name="reserveNext"/> the odd
+    /// port above it too, returned unstarted for a later Allocate with the reservation token.
+    /// </summary>
+    public static RelaySocket? TryCreateEven(IPAddress bindAddress, int portMin, int portMax, bool dontFragment, bool reserveNext, out RelaySocket? next)
+    {
+        next = null;
+        if (portMin == 0)
+        {
+            (portMin, portMax) = (49152, 65535); // the IANA dynamic range, as coturn uses
+        }
+
+        for (var attempt = 0; attempt < 64; attempt++)
+        {
+            var port = Random.Shared.Next(portMin, portMax) & ~1;
+            if (port < portMin || (reserveNext && port + 1 > portMax))
+            {
+                continue;
+            }
+
+            var even = TryCreate(bindAddress, port, port, dontFragment);
+            if (even is null)
+            {
+                continue;
+            }
+
+            if (!reserveNext)
+            {
+                return even;
+            }
+
+            next = TryCreate(bindAddress, port + 1, port + 1, dontFragment);
+            if (next is not null)
+            {
+                return even;
+            }
+
+            even.Dispose();
+        }
+
+        return null;
+    }
+
     public void Start(TurnServer server, Allocation allocation) => _ = ReceiveLoopAsync(server, allocation);
 
     public bool SendTo(ReadOnlySpan<byte> data, SocketAddress peer)

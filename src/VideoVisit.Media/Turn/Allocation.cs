@@ -67,6 +67,9 @@ internal sealed class Allocation
     /// <summary>The lifetime granted by the Allocate, for a retransmitted request's response.</summary>
     public uint GrantedLifetime { get; set; }
 
+    /// <summary>The RESERVATION-TOKEN handed out with this allocation's Allocate response, or 0.</summary>
+    public ulong ReservationToken { get; set; }
+
     public bool IsDeleted { get; private set; }
 
     public long ExpiresAtTicks

@@ -14,17 +14,20 @@ public sealed class RelayUnderTest : IDisposable
     private readonly UdpListener _udp;
     private readonly TurnTcpListener _tcp;
 
-    private RelayUnderTest(TurnServer server, UdpListener udp, TurnTcpListener tcp, ManualTimeProvider time)
+    private RelayUnderTest(TurnServer server, UdpListener udp, TurnTcpListener tcp, ManualTimeProvider? time)
     {
         Server = server;
         _udp = udp;
         _tcp = tcp;
-        Time = time;
+        ManualTime = time;
     }
 
     internal TurnServer Server { get; }
 
-    public ManualTimeProvider Time { get; }
+    /// <summary>The relay's clock; null when it runs on system time.</summary>
+    public ManualTimeProvider? ManualTime { get; }
+
+    public ManualTimeProvider Time => ManualTime ?? throw new InvalidOperationException("This relay runs on system time.");
 
     public IPEndPoint UdpEndPoint => _udp.LocalEndPoint;
 
@@ -32,12 +35,12 @@ public sealed class RelayUnderTest : IDisposable
 
     public TurnCounters Counters => Server.Counters;
 
-    public static RelayUnderTest Start(Action<TurnOptions>? configure = null)
+    public static RelayUnderTest Start(Action<TurnOptions>? configure = null, bool systemTime = false)
     {
         var options = new TurnOptions { ListenAddress = "127.0.0.1", ListenPort = 0, SharedSecret = Secret, Realm = "videovisit" };
         configure?.Invoke(options);
-        var time = new ManualTimeProvider();
-        var server = new TurnServer(options, () => Secret, time, NullLogger.Instance);
+        var time = systemTime ? null : new ManualTimeProvider();
+        var server = new TurnServer(options, () => Secret, (TimeProvider?)time ?? TimeProvider.System, NullLogger.Instance);
         var udp = new UdpListener(server, new IPEndPoint(IPAddress.Loopback, 0));
         var tcp = new TurnTcpListener(server, new IPEndPoint(IPAddress.Loopback, 0), options.MaxTcpConnections);
         udp.Start();
@@ -47,7 +50,7 @@ public sealed class RelayUnderTest : IDisposable
 
     /// <summary>REST credentials for <paramref name="user"/>, valid for an hour of the relay's clock unless told.</summary>
     public (string Username, string Password) Rest(string user = "alice", TimeSpan? validFor = null) =>
-        TurnRestCredentials.Issue(Secret, user, Time.GetUtcNow() + (validFor ?? TimeSpan.FromHours(1)));
+        TurnRestCredentials.Issue(Secret, user, ((TimeProvider?)ManualTime ?? TimeProvider.System).GetUtcNow() + (validFor ?? TimeSpan.FromHours(1)));
 
     public void Dispose()
     {

@@ -138,11 +138,11 @@ public sealed class AuthenticationTests : IDisposable
         using var client = TestClient.Udp(_relay.UdpEndPoint);
         var r = await client.RequestAsync(StunBuilder.Build(StunMethod.Binding, StunClass.Request, (ref StunWriter w, ReadOnlySpan<byte> _) =>
         {
-            w.Write(0x0018, [0x80, 0, 0, 0]); // EVEN-PORT: not implemented here
+            w.Write(0x001E, new byte[32]); // USERHASH: username anonymity is not implemented here
             w.Write(0xC001, [1, 2, 3, 4]); // comprehension-optional: ignored
         }));
         Assert.Equal(420, r.ErrorCode);
-        Assert.Equal(new ushort[] { 0x0018 }, r.UnknownAttributes);
+        Assert.Equal(new ushort[] { 0x001E }, r.UnknownAttributes);
     }
 
     [Fact]

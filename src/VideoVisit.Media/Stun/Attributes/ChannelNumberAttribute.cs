@@ -11,6 +11,9 @@ internal static class ChannelNumberAttribute
     public const ushort Min = 0x4000;
     public const ushort Max = 0x4FFF;
 
+    /// <summary>The upper bound RFC 5766 allowed, before RFC 8656 narrowed it.</summary>
+    public const ushort Rfc5766Max = 0x7FFF;
+
     public static bool TryRead(in StunMessage message, out ushort channel)
     {
         channel = 0;

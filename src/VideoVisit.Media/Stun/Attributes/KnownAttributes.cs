@@ -2,8 +2,8 @@ namespace VideoVisit.Media.Stun.Attributes;
 
 /// <summary>
 /// The comprehension-required attributes this server understands; any other in a request earns a
-/// 420 with UNKNOWN-ATTRIBUTES (RFC 8489 §6.3.1.1). EVEN-PORT, RESERVATION-TOKEN and USERHASH are
-/// deliberately absent: the relay does not implement them, so clients learn that at once.
+/// 420 with UNKNOWN-ATTRIBUTES (RFC 8489 §6.3.1.1). USERHASH is deliberately absent: the relay
+/// does not implement username anonymity, so clients learn that at once.
 /// </summary>
 internal static class KnownAttributes
 {
@@ -15,7 +15,8 @@ internal static class KnownAttributes
             or RealmAttribute.Type or NonceAttribute.Type or XorRelayedAddressAttribute.Type
             or RequestedAddressFamilyAttribute.Type or RequestedTransportAttribute.Type
             or DontFragmentAttribute.Type or MessageIntegritySha256Attribute.Type
-            or PasswordAlgorithmAttribute.Type or XorMappedAddressAttribute.Type => true,
+            or PasswordAlgorithmAttribute.Type or XorMappedAddressAttribute.Type
+            or EvenPortAttribute.Type or ReservationTokenAttribute.Type => true,
         _ => false,
     };
 }

@@ -1,5 +1,6 @@
 using VideoVisit.Media.Stun;
 using VideoVisit.Media.Stun.Attributes;
+using VideoVisit.Media.Transports;
 
 namespace VideoVisit.Media.Turn.Handlers;
 
@@ -44,6 +45,17 @@ internal static class AllocateHandler
             return;
         }
 
+        // Steps 4–5: RESERVATION-TOKEN excludes EVEN-PORT and REQUESTED-ADDRESS-FAMILY.
+        var hasToken = ReservationTokenAttribute.TryRead(request, out var token);
+        var hasEvenPort = EvenPortAttribute.TryRead(request, out var reserveNext);
+        if ((request.HasAttribute(ReservationTokenAttribute.Type) && !hasToken)
+            || (request.HasAttribute(EvenPortAttribute.Type) && !hasEvenPort)
+            || (hasToken && (hasEvenPort || request.HasAttribute(RequestedAddressFamilyAttribute.Type))))
+        {
+            server.SendError(request, context, 400, "Bad Request");
+            return;
+        }
+
         // RFC 8656 §7.2 step 7 (REQUESTED-ADDRESS-FAMILY): the relay hands out IPv4 relayed addresses only.
         if (request.HasAttribute(RequestedAddressFamilyAttribute.Type))
         {
@@ -67,8 +79,12 @@ internal static class AllocateHandler
             return;
         }
 
-        // Step 9: a relayed transport address; none free is 508.
-        var relay = server.CreateRelaySocket(DontFragmentAttribute.IsPresent(request));
+        // Step 9: a relayed transport address (the reserved one, an even one, or any); none free is 508.
+        RelaySocket? reserved = null;
+        var dontFragment = DontFragmentAttribute.IsPresent(request);
+        var relay = hasToken ? server.TakeReservation(token)
+            : hasEvenPort ? server.CreateEvenRelaySocket(dontFragment, reserveNext, out reserved)
+            : server.CreateRelaySocket(dontFragment);
         if (relay is null)
         {
             server.Allocations.Release(credential.UserId);
@@ -95,6 +111,7 @@ internal static class AllocateHandler
             // Two Allocates raced on one 5-tuple: the loser is a mismatch.
             server.Allocations.Release(credential.UserId);
             relay.Dispose();
+            reserved?.Dispose();
             server.SendError(request, context, 437, "Allocation Mismatch");
             return;
         }
@@ -102,6 +119,7 @@ internal static class AllocateHandler
         relay.Start(server, allocation);
         server.Counters.AllocationCreated();
         TurnLog.AllocationCreated(server.Log, allocation.RelayedAddress.Port, context.Tuple.Transport, lifetime);
+        allocation.ReservationToken = reserved is null ? 0 : server.Reserve(reserved);
         SendSuccess(server, request, context, allocation);
     }
 
@@ -112,6 +130,11 @@ internal static class AllocateHandler
         XorRelayedAddressAttribute.Write(ref writer, allocation.RelayedAddress, request.TransactionId);
         LifetimeAttribute.Write(ref writer, allocation.GrantedLifetime);
         XorMappedAddressAttribute.Write(ref writer, context.Tuple.Client, request.TransactionId);
+        if (allocation.ReservationToken != 0)
+        {
+            ReservationTokenAttribute.Write(ref writer, allocation.ReservationToken);
+        }
+
         TurnServer.SendResponse(ref writer, context);
     }
 }

@@ -14,9 +14,10 @@ internal static class ChannelBindHandler
             return;
         }
 
-        // CHANNEL-NUMBER in 0x4000–0x4FFF and an XOR-PEER-ADDRESS are required.
+        // CHANNEL-NUMBER in 0x4000–0x4FFF (0x7FFF for RFC 5766 clients when allowed) and an XOR-PEER-ADDRESS are required.
+        var max = server.Options.AllowRfc5766ChannelNumbers ? ChannelNumberAttribute.Rfc5766Max : ChannelNumberAttribute.Max;
         if (!ChannelNumberAttribute.TryRead(request, out var number)
-            || number is < ChannelNumberAttribute.Min or > ChannelNumberAttribute.Max
+            || number < ChannelNumberAttribute.Min || number > max
             || !XorPeerAddressAttribute.TryRead(request, out var peer))
         {
             server.SendError(request, context, 400, "Bad Request");

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using VideoVisit.Media.Stun.Attributes;
 
 namespace VideoVisit.Media.Turn.Handlers;
 
@@ -10,8 +9,9 @@ internal static class ChannelDataHandler
     {
         var number = BinaryPrimitives.ReadUInt16BigEndian(packet);
         int length = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
-        // 0x5000–0x7FFF are reserved; the length may not run past the datagram (padding after it is allowed).
-        if (number > ChannelNumberAttribute.Max || 4 + length > packet.Length)
+        // The length may not run past the datagram (padding after it is allowed). Numbers above 0x4FFF
+        // only ever find a channel when RFC 5766 numbers are allowed.
+        if (4 + length > packet.Length)
         {
             server.Counters.Drop(TurnDropReason.Malformed);
             return;
