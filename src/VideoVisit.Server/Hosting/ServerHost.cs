@@ -19,6 +19,7 @@ public static class ServerHost
         builder.AddVideoVisitLogging();
         builder.AddVideoVisitErrors();
         builder.AddVideoVisitHealth();
+        builder.AddVideoVisitRelay();
         builder.AddVideoVisitSpa();
 
         var app = builder.Build();
