@@ -102,8 +102,11 @@ internal sealed class TurnRelayService : IHostedService, IDisposable
     public void Dispose()
     {
         _sweep?.Dispose();
+        _sweep = null;
         _udp?.Dispose();
+        _udp = null;
         _tcp?.Dispose();
+        _tcp = null;
         _server?.Dispose();
     }
 }

@@ -17,6 +17,7 @@ internal sealed class TurnTcpListener : IDisposable
     private readonly int _maxConnections;
     private readonly CancellationTokenSource _stop = new();
     private int _connections;
+    private int _disposed;
 
     public TurnTcpListener(TurnServer server, IPEndPoint endPoint, int maxConnections)
     {
@@ -42,9 +43,12 @@ internal sealed class TurnTcpListener : IDisposable
 
     public void Dispose()
     {
-        _stop.Cancel();
-        _socket.Dispose();
-        _stop.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            // The token source is cancelled, not disposed: connection loops still read its token.
+            _stop.Cancel();
+            _socket.Dispose();
+        }
     }
 
     private async Task AcceptLoopAsync()

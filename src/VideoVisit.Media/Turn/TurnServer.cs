@@ -68,9 +68,13 @@ internal sealed partial class TurnServer : IDisposable
 
     public long NowTicks => Time.GetUtcNow().UtcTicks;
 
+    /// <summary>Sees every client packet before dispatch; tests use it to capture real browser traffic.</summary>
+    internal Action<FiveTuple, byte[]>? ClientPacketObserver { get; set; }
+
     /// <summary>Handles one packet from a client 5-tuple. Never throws for anything the network can send.</summary>
     public void HandleClientPacket(ReadOnlySpan<byte> packet, in FiveTuple tuple, IClientSink reply)
     {
+        ClientPacketObserver?.Invoke(tuple, packet.ToArray());
         try
         {
             Dispatch(packet, tuple, reply);
