@@ -35,8 +35,8 @@ public sealed class TurnOptions
     public string ListenAddress { get; set; } = "0.0.0.0";
 
     /// <summary>
-    /// The address put in XOR-RELAYED-ADDRESS and the host name clients are told to use in ICE
-    /// server URLs. Empty: the listen address (or the request's host name for ICE URLs).
+    /// The IP address put in XOR-RELAYED-ADDRESS, which is also the host clients are told to use in
+    /// ICE server URLs. Empty: the listen address (and the request's host name for ICE URLs).
     /// </summary>
     public string RelayAddress { get; set; } = "";
 
