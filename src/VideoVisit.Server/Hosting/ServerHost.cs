@@ -25,6 +25,7 @@ public static class ServerHost
         builder.AddVideoVisitAuth();
         builder.AddVideoVisitData();
         builder.AddVideoVisits();
+        builder.AddVideoVisitRelay();
         builder.AddVideoVisitSpa();
 
         var app = builder.Build();

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using VideoVisit.Media;
@@ -17,15 +16,6 @@ internal static class VisitsExtensions
     public static WebApplicationBuilder AddVideoVisits(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<VisitOptions>().BindConfiguration(VisitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        // The relay registration binds these too (and fills an empty secret); binding twice is harmless.
-        builder.Services.AddOptions<TurnOptions>().BindConfiguration(TurnOptions.SectionName);
-        builder.Services.PostConfigure<TurnOptions>(turn =>
-        {
-            if (string.IsNullOrEmpty(turn.SharedSecret))
-            {
-                turn.SharedSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            }
-        });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IVisitNotifier, HubVisitNotifier>();
         builder.Services.AddSingleton(sp => new VisitService(

@@ -23,6 +23,9 @@ public sealed class FirefoxFixture : IAsyncLifetime
         ["media.navigator.streams.fake"] = true,
         ["permissions.default.camera"] = 1,
         ["permissions.default.microphone"] = 1,
+        // The microphone level meter's AudioContext may start without a click, as after one.
+        ["media.autoplay.default"] = 0,
+        ["media.autoplay.block-webaudio"] = false,
     };
 
     public async Task InitializeAsync()

@@ -86,7 +86,7 @@ public sealed class PersistenceTests
         await using var server = await VisitServer.StartAsync(new Dictionary<string, string?>
         {
             ["Turn:Enabled"] = "false",
-            ["Turn:RelayAddress"] = "relay.example.test",
+            ["Turn:RelayAddress"] = "203.0.113.10",
             ["Turn:ListenPort"] = "3479",
             ["Turn:SharedSecret"] = secret,
             ["Turn:CredentialLifetimeSeconds"] = "600",
@@ -94,11 +94,11 @@ public sealed class PersistenceTests
 
         var ice = await server.GetJsonAsync("/api/ice-servers", await server.TokenAsync("patient-1"));
 
-        Assert.Equal(["stun:relay.example.test:3479"], ice[0].GetProperty("urls").EnumerateArray().Select(u => u.GetString()));
+        Assert.Equal(["stun:203.0.113.10:3479"], ice[0].GetProperty("urls").EnumerateArray().Select(u => u.GetString()));
         Assert.False(ice[0].TryGetProperty("username", out _));
         var turn = ice[1];
         Assert.Equal(
-            ["turn:relay.example.test:3479?transport=udp", "turn:relay.example.test:3479?transport=tcp"],
+            ["turn:203.0.113.10:3479?transport=udp", "turn:203.0.113.10:3479?transport=tcp"],
             turn.GetProperty("urls").EnumerateArray().Select(u => u.GetString()));
         var username = turn.Str("username");
         Assert.EndsWith(":patient-1", username, StringComparison.Ordinal);

@@ -1,0 +1,125 @@
+// The call: a PeerMesh to every other admitted participant, fed by the hub's Signal events and
+// the VisitState snapshots. Signals that arrive before the mesh exists are kept and replayed.
+import { useEffect, useRef, useState } from 'react';
+import { api } from '../../services/api';
+import { onHub, visitHub, type SignalMessage, type VisitSnapshot } from '../../services/hub';
+import { acquireMedia, getLocalMedia } from '../../services/media';
+import { settings } from '../../services/settings';
+import { PeerMesh, type PeerInfo } from '../../services/webrtc';
+import { createLogger } from '../../services/log';
+
+const log = createLogger('call');
+
+export interface CallDebug {
+  admittedAt: number | null;
+  firstRemoteFrameAt: Record<string, number>;
+  peers: () => Array<Omit<PeerInfo, 'stream'>>;
+}
+
+declare global {
+  interface Window {
+    /** Call internals for tests and the benchmark: timings (performance.now()) and peer paths. */
+    __videovisitCall?: CallDebug;
+  }
+}
+
+const debug: CallDebug = { admittedAt: null, firstRemoteFrameAt: {}, peers: () => [] };
+window.__videovisitCall = debug;
+
+export function recordFirstFrame(participantId: string) {
+  if (debug.firstRemoteFrameAt[participantId] === undefined) debug.firstRemoteFrameAt[participantId] = performance.now();
+}
+
+let iceCache: Promise<RTCIceServer[]> | null = null;
+export function prefetchIceServers(): Promise<RTCIceServer[]> {
+  iceCache ??= api.iceServers().catch((e: Error) => {
+    log.warn('ice-servers failed', e.message);
+    iceCache = null;
+    return [];
+  });
+  return iceCache;
+}
+
+export function useCall(active: boolean, visitId: string | null, selfId: string | null, snapshot: VisitSnapshot | null) {
+  const mesh = useRef<PeerMesh | null>(null);
+  const pending = useRef<SignalMessage[]>([]);
+  const [peers, setPeers] = useState<PeerInfo[]>([]);
+  const [meshVersion, setMeshVersion] = useState(0);
+
+  // Signals can come before we know we are admitted: keep them until the mesh exists.
+  useEffect(
+    () =>
+      onHub('Signal', (m) => {
+        if (mesh.current) void mesh.current.handleSignal(m);
+        else pending.current.push(m);
+      }),
+    [],
+  );
+
+  useEffect(() => {
+    if (!active || !visitId || !selfId) return;
+    debug.admittedAt = performance.now();
+    debug.firstRemoteFrameAt = {};
+    let cancelled = false;
+    let created: PeerMesh | null = null;
+    void (async () => {
+      const [iceServers] = await Promise.all([
+        prefetchIceServers(),
+        getLocalMedia().stream ? Promise.resolve() : acquireMedia().then(() => undefined),
+      ]);
+      if (cancelled) return;
+      created = new PeerMesh({
+        visitId,
+        selfId,
+        iceServers,
+        relayOnly: settings.relayOnly,
+        localStream: () => getLocalMedia().stream,
+        send: (to, kind, payload) => visitHub.sendSignal(visitId, to, kind, payload),
+        onChange: () => setPeers(created?.list() ?? []),
+      });
+      mesh.current = created;
+      debug.peers = () => (created?.list() ?? []).map(({ stream: _s, ...rest }) => rest);
+      for (const m of pending.current.splice(0)) void created.handleSignal(m);
+      setPeers(created.list());
+      setMeshVersion((v) => v + 1);
+    })();
+    return () => {
+      cancelled = true;
+      created?.close();
+      if (mesh.current === created) mesh.current = null;
+      pending.current = [];
+      setPeers([]);
+    };
+  }, [active, visitId, selfId]);
+
+  // Keep one connection to each other admitted participant.
+  // A participant whose hub connection dropped ("reconnecting") keeps their peer connection: media
+  // may still flow, and their seat is held for the grace period.
+  const admittedOthers = (snapshot?.participants ?? [])
+    .filter((p) => (p.state === 'admitted' || p.state === 'reconnecting') && p.participantId !== selfId)
+    .map((p) => p.participantId)
+    .sort()
+    .join(',');
+  useEffect(() => {
+    if (!active || !mesh.current) return;
+    mesh.current.sync(admittedOthers ? admittedOthers.split(',') : []);
+  }, [active, admittedOthers, meshVersion]);
+
+  // A changed network (Wi-Fi to mobile, VPN, back online): new ICE on every connection.
+  useEffect(() => {
+    if (!active) return;
+    const restart = () => mesh.current?.restartIce();
+    const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
+    window.addEventListener('online', restart);
+    connection?.addEventListener('change', restart);
+    return () => {
+      window.removeEventListener('online', restart);
+      connection?.removeEventListener('change', restart);
+    };
+  }, [active]);
+
+  return {
+    peers,
+    replaceTrack: (kind: 'audio' | 'video', track: MediaStreamTrack | null) => mesh.current?.replaceTrack(kind, track),
+  };
+}

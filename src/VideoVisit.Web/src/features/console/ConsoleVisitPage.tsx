@@ -1,0 +1,164 @@
+import { useEffect, useRef, useState } from 'react';
+import { useI18n } from '../../i18n';
+import { hubErrorMessage, visitHub, type Participant } from '../../services/hub';
+import { acquireMedia, getLocalMedia, releaseMedia } from '../../services/media';
+import { link } from '../../app/App';
+import { useVisitSession } from '../visit/useVisitSession';
+import { CallView } from '../call/CallView';
+import { prefetchIceServers, useCall } from '../call/useCall';
+import { Chat } from '../chat/Chat';
+import { formatWait, waitingList } from './logic';
+
+/** One visit from the professional's side: who waits, admit/return/remove/end, and the call. */
+export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
+  const { t } = useI18n();
+  const session = useVisitSession(appointmentId, null);
+  const call = useCall(session.phase === 'admitted', session.visitId, session.selfId, session.snapshot);
+  const [now, setNow] = useState(Date.now());
+  const [actionError, setActionError] = useState<string | null>(null);
+  const started = useRef(false);
+
+  useEffect(() => {
+    if (started.current) return;
+    started.current = true;
+    void prefetchIceServers();
+    void (async () => {
+      if (!getLocalMedia().stream) await acquireMedia();
+      await session.begin();
+    })();
+    return () => releaseMedia();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(timer);
+  }, []);
+
+  const visitId = session.visitId;
+  const participants = session.snapshot?.participants ?? [];
+  const waiting = waitingList(participants);
+  const admitted = participants.filter((p) => p.state === 'admitted' && p.participantId !== session.selfId);
+
+  async function act(action: () => Promise<void>) {
+    setActionError(null);
+    try {
+      await action();
+    } catch (e) {
+      setActionError(hubErrorMessage(e));
+    }
+  }
+
+  const row = (p: Participant, kind: 'waiting' | 'admitted') => (
+    <li
+      key={p.participantId}
+      className="participant-row"
+      data-testid="participant-row"
+      data-participant-id={p.participantId}
+      data-person-id={p.personId ?? ''}
+      data-state={p.state}
+      data-on-behalf-of={p.onBehalfOf ?? ''}
+      data-precheck-state={p.precheck?.state ?? ''}
+    >
+      <div className="participant-info">
+        <span className="participant-name">{p.displayName}</span>
+        {p.onBehalfOf && (
+          <span className="on-behalf" data-testid="on-behalf-of">
+            {' '}
+            ({t('console.onBehalfOf', { name: p.onBehalfOfName ?? p.onBehalfOf })})
+          </span>
+        )}
+        {kind === 'waiting' && (
+          <span className="wait-time" data-testid="wait-time">
+            {t('console.waitTime', { time: formatWait(p.waitingSince, now) })}
+          </span>
+        )}
+        <span className={`precheck-summary state-${p.precheck?.state ?? 'none'}`} data-testid="precheck-summary">
+          {p.precheck
+            ? t('console.precheck', { state: p.precheck.summary && p.precheck.summary !== p.precheck.state ? `${p.precheck.state} (${p.precheck.summary})` : p.precheck.state })
+            : t('console.precheckNone')}
+        </span>
+      </div>
+      <div className="participant-actions">
+        {kind === 'waiting' ? (
+          <button type="button" className="button primary" data-testid="admit-button" aria-label={`${t('console.admit')}: ${p.displayName}`} onClick={() => void act(() => visitHub.admit(visitId!, p.participantId))}>
+            {t('console.admit')}
+          </button>
+        ) : (
+          <button type="button" className="button" data-testid="return-button" aria-label={`${t('console.return')}: ${p.displayName}`} onClick={() => void act(() => visitHub.returnToWaiting(visitId!, p.participantId))}>
+            {t('console.return')}
+          </button>
+        )}
+        <button type="button" className="button danger" data-testid="remove-button" aria-label={`${t('console.remove')}: ${p.displayName}`} onClick={() => void act(() => visitHub.remove(visitId!, p.participantId))}>
+          {t('console.remove')}
+        </button>
+      </div>
+    </li>
+  );
+
+  return (
+    <section className="page console-visit" data-testid="console-visit" data-visit-phase={session.phase} data-visit-id={visitId ?? ''} aria-labelledby="console-visit-title">
+      <h1 id="console-visit-title">{t('console.title')}</h1>
+      <p>
+        <a href="/console" onClick={link('/console')}>
+          {t('console.back')}
+        </a>
+      </p>
+      {session.error && (
+        <p role="alert" className="error" data-testid="begin-error">
+          {session.error}
+        </p>
+      )}
+      {(session.phase === 'ended' || session.phase === 'left') && (
+        <p role="status" className="card" data-testid="visit-over">
+          {t('visit.ended')}
+        </p>
+      )}
+      {session.phase === 'admitted' && visitId && (
+        <div className="console-layout">
+          <div className="console-side">
+            <section className="card" aria-labelledby="waiting-list-title" data-testid="waiting-list">
+              <h2 id="waiting-list-title">
+                {t('console.waiting')} ({waiting.length})
+              </h2>
+              <div aria-live="polite">
+                {waiting.length === 0 ? <p className="muted">{t('console.noneWaiting')}</p> : <ul className="participants">{waiting.map((p) => row(p, 'waiting'))}</ul>}
+              </div>
+              {waiting.length > 1 && (
+                <button type="button" className="button primary" data-testid="admit-all" onClick={() => void act(() => visitHub.admitAll(visitId))}>
+                  {t('console.admitAll')}
+                </button>
+              )}
+            </section>
+            <section className="card" aria-labelledby="in-visit-title" data-testid="admitted-list">
+              <h2 id="in-visit-title">
+                {t('console.inVisit')} ({admitted.length})
+              </h2>
+              <ul className="participants">{admitted.map((p) => row(p, 'admitted'))}</ul>
+            </section>
+            {actionError && (
+              <p role="alert" className="error">
+                {actionError}
+              </p>
+            )}
+            <button type="button" className="button danger" data-testid="end-visit" onClick={() => void act(() => visitHub.endVisit(visitId))}>
+              {t('console.end')}
+            </button>
+          </div>
+          <div className="console-main">
+            <CallView
+              peers={call.peers}
+              participants={participants}
+              selfId={session.selfId}
+              hub={session.hub}
+              onLeave={() => void session.leave().then(releaseMedia)}
+              replaceTrack={(k, tr) => void call.replaceTrack(k, tr)}
+            />
+            <Chat messages={session.messages} participants={participants} selfId={session.selfId} onSend={session.sendChat} />
+          </div>
+        </div>
+      )}
+      {(session.phase === 'joining' || session.phase === 'idle') && <p role="status">{t('common.loading')}</p>}
+    </section>
+  );
+}
