@@ -171,16 +171,20 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
 
             try
             {
-                await using var db = await contexts.CreateDbContextAsync();
-                foreach (var item in batch)
+                // A batch of flush markers alone has nothing to save.
+                if (batch.Exists(item => item is Action<VideoVisitDb>))
                 {
-                    if (item is Action<VideoVisitDb> write)
+                    await using var db = await contexts.CreateDbContextAsync();
+                    foreach (var item in batch)
                     {
-                        write(db);
+                        if (item is Action<VideoVisitDb> write)
+                        {
+                            write(db);
+                        }
                     }
-                }
 
-                await db.SaveChangesAsync();
+                    await db.SaveChangesAsync();
+                }
             }
 #pragma warning disable CA1031 // The loop must outlive one bad batch; the failure is logged.
             catch (Exception ex)

@@ -87,6 +87,12 @@ public sealed class VisitService
                     : ParticipantRole.Representative;
         }
 
+        if (!_bySlot.ContainsKey(SlotKey(appointment)))
+        {
+            // The visit is read back from the store (first use, or after it left memory): let queued writes land first.
+            await _store.FlushAsync();
+        }
+
         var room = RoomFor(appointment);
         // Known before the seat is taken, so a connection that drops at this moment still starts its grace.
         _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[room.VisitId] = 0;
@@ -220,6 +226,23 @@ public sealed class VisitService
         }
 
         return expired;
+    }
+
+    /// <summary>Lets finished visits leave memory (their records stay in the store); returns how many.</summary>
+    public int EvictFinished()
+    {
+        var now = Now;
+        var evicted = 0;
+        foreach (var (key, lazy) in _bySlot)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsFinished(now) && _bySlot.TryRemove(new KeyValuePair<string, Lazy<VisitRoom>>(key, lazy)))
+            {
+                _rooms.TryRemove(lazy.Value.VisitId, out _);
+                evicted++;
+            }
+        }
+
+        return evicted;
     }
 
     /// <summary>A visit this server runs, by id.</summary>
