@@ -56,7 +56,7 @@ internal sealed partial class GraceSweeper(VisitService visits, TimeProvider tim
                     SeatsReleased(log, expired);
                 }
 
-                visits.EvictFinished();
+                await visits.EvictFinishedAsync();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -87,12 +87,6 @@ public sealed class VisitService
                     : ParticipantRole.Representative;
         }
 
-        if (!_bySlot.ContainsKey(SlotKey(appointment)))
-        {
-            // The visit is read back from the store (first use, or after it left memory): let queued writes land first.
-            await _store.FlushAsync();
-        }
-
         var room = RoomFor(appointment);
         // Known before the seat is taken, so a connection that drops at this moment still starts its grace.
         _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[room.VisitId] = 0;
@@ -228,16 +222,26 @@ public sealed class VisitService
         return expired;
     }
 
-    /// <summary>Lets finished visits leave memory (their records stay in the store); returns how many.</summary>
-    public int EvictFinished()
+    /// <summary>
+    /// Lets finished visits leave memory; returns how many. A finished visit takes no more writes, so
+    /// once what was queued before is saved, reading it back from the store gives the same visit.
+    /// </summary>
+    public async Task<int> EvictFinishedAsync()
     {
         var now = Now;
-        var evicted = 0;
-        foreach (var (key, lazy) in _bySlot)
+        var finished = _bySlot.Where(s => s.Value.IsValueCreated && s.Value.Value.IsFinished(now)).ToList();
+        if (finished.Count == 0)
         {
-            if (lazy.IsValueCreated && lazy.Value.IsFinished(now) && _bySlot.TryRemove(new KeyValuePair<string, Lazy<VisitRoom>>(key, lazy)))
+            return 0;
+        }
+
+        await _store.FlushAsync();
+        var evicted = 0;
+        foreach (var slot in finished)
+        {
+            if (_bySlot.TryRemove(slot))
             {
-                _rooms.TryRemove(lazy.Value.VisitId, out _);
+                _rooms.TryRemove(slot.Value.Value.VisitId, out _);
                 evicted++;
             }
         }

@@ -129,11 +129,11 @@ public sealed class FinishedVisitTests
     {
         var w = new World();
         var nurse = await w.Begin("nurse-1");
-        Assert.Equal(0, w.Service.EvictFinished());
+        Assert.Equal(0, await w.Service.EvictFinishedAsync());
 
         await w.Service.EndVisitAsync("nurse-1", "conn-nurse-1", nurse.VisitId);
 
-        Assert.Equal(1, w.Service.EvictFinished());
+        Assert.Equal(1, await w.Service.EvictFinishedAsync());
         Assert.Null(w.Service.FindRoom(nurse.VisitId));
     }
 
@@ -144,10 +144,10 @@ public sealed class FinishedVisitTests
         var nurse = await w.Begin("nurse-1");
         w.Time.Now = World.Start + TimeSpan.FromHours(2);
 
-        Assert.Equal(0, w.Service.EvictFinished());
+        Assert.Equal(0, await w.Service.EvictFinishedAsync());
         await w.Service.LeaveVisitAsync("nurse-1", "conn-nurse-1", nurse.VisitId);
 
-        Assert.Equal(1, w.Service.EvictFinished());
+        Assert.Equal(1, await w.Service.EvictFinishedAsync());
         var late = await Assert.ThrowsAsync<VisitException>(() => w.Begin("nurse-1"));
         Assert.Equal(VisitError.OutsideWindow, late.Error);
     }
