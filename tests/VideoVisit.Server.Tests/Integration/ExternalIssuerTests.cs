@@ -82,3 +82,25 @@ public sealed class ExternalIssuerTests
         return app;
     }
 }
+
+public sealed class AuthConfigurationTests
+{
+    [Theory]
+    [InlineData(null, null, null, "No token issuer")]
+    [InlineData("http://127.0.0.1:1", null, null, "Auth:Audience is required")]
+    [InlineData(null, "an-audience", "a-signing-key-that-is-at-least-32-bytes-long", "Auth:Issuer is required")]
+    public async Task ServerWithoutAWorkableIssuerRefusesToStartNamingTheSetting(string? authority, string? audience, string? key, string message)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Auth:DevIssuer:Enabled"] = "false",
+            ["Auth:Authority"] = authority,
+            ["Auth:Audience"] = audience,
+            ["Auth:SigningKey"] = key,
+        };
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(async () => await (await VisitServer.StartAsync(settings)).DisposeAsync());
+
+        Assert.Contains(message, refused.Message, StringComparison.Ordinal);
+    }
+}
