@@ -89,11 +89,11 @@ public static class Simulations
 
     /// <summary>
     /// UDP to the relay is dropped: every UDP STUN/TURN URL the page configures is pointed at a
-    /// closed port, so only TURN over TCP can produce a relay candidate.
+    /// closed port (2: not on the browsers' blocked-port lists), so only TURN over TCP can produce a relay candidate.
     /// </summary>
     public const string BlockUdpToRelay = """
         const Original = window.RTCPeerConnection;
-        const blockUdp = (u) => (/^turns:/i.test(u) || /transport=tcp/i.test(u)) ? u : u.replace(/:(\d+)(\?|$)/, ':9$2');
+        const blockUdp = (u) => (/^turns:/i.test(u) || /transport=tcp/i.test(u)) ? u : u.replace(/:(\d+)(\?|$)/, ':2$2');
         function Patched(config, ...rest) {
           if (config && config.iceServers) {
             config = { ...config, iceServers: config.iceServers.map(s => ({ ...s, urls: (Array.isArray(s.urls) ? s.urls : [s.urls]).map(blockUdp) })) };

@@ -84,10 +84,32 @@ function constraintsFor(kind: DeviceKind, choice: DeviceChoice): MediaTrackConst
   return id ? { deviceId: { exact: id }, echoCancellation: true, noiseSuppression: true } : { echoCancellation: true };
 }
 
+function reportEnded(track: MediaStreamTrack) {
+  if (state.endedKind !== track.kind && state.stream?.getTracks().includes(track)) {
+    set({ endedKind: track.kind as 'audio' | 'video' });
+  }
+}
+
+// Browsers do not all fire 'ended' when a device goes away (Firefox does not deliver it for every
+// cause), so the live tracks are also looked at once a second. Tracks we stop ourselves are taken
+// out of the stream first and never count.
+let endedPoll: number | undefined;
+function pollEndedTracks() {
+  if (endedPoll !== undefined) return;
+  endedPoll = window.setInterval(() => {
+    const tracks = state.stream?.getTracks() ?? [];
+    if (tracks.length === 0) {
+      window.clearInterval(endedPoll);
+      endedPoll = undefined;
+      return;
+    }
+    tracks.filter((t) => t.readyState === 'ended').forEach(reportEnded);
+  }, 1000);
+}
+
 function watchTrack(track: MediaStreamTrack) {
-  track.addEventListener('ended', () => {
-    if (state.stream?.getTracks().includes(track)) set({ endedKind: track.kind as 'audio' | 'video' });
-  });
+  track.addEventListener('ended', () => reportEnded(track));
+  pollEndedTracks();
 }
 
 async function refreshDevices() {
@@ -197,8 +219,9 @@ export function setTrackEnabled(kind: 'audio' | 'video', enabled: boolean) {
 }
 
 export function releaseMedia() {
-  state.stream?.getTracks().forEach((t) => t.stop());
+  const tracks = state.stream?.getTracks() ?? [];
   set({ stream: null, endedKind: undefined });
+  tracks.forEach((t) => t.stop());
 }
 
 export function canChooseSpeaker() {
