@@ -88,6 +88,19 @@ function watchTrack(track: MediaStreamTrack) {
   track.addEventListener('ended', () => {
     if (state.stream?.getTracks().includes(track)) set({ endedKind: track.kind as 'audio' | 'video' });
   });
+  startWatchdog();
+}
+
+// `ended` fires when the browser ends a track (device unplugged, permission revoked), not when a
+// track is stopped from script; a slow poll of readyState catches both.
+let watchdog: number | undefined;
+function startWatchdog() {
+  if (watchdog !== undefined) return;
+  watchdog = window.setInterval(() => {
+    if (!state.stream) return;
+    const ended = state.stream.getTracks().find((t) => t.readyState === 'ended');
+    if (ended && !state.endedKind) set({ endedKind: ended.kind as 'audio' | 'video' });
+  }, 1000);
 }
 
 async function refreshDevices() {
