@@ -27,16 +27,16 @@ public sealed class TurnOptions
     [Required]
     public string Realm { get; set; } = "videovisit";
 
-    /// <summary>UDP and TCP port of the STUN/TURN listener.</summary>
-    [Range(1, 65535)]
+    /// <summary>UDP and TCP port of the STUN/TURN listener; 0 picks a free port (tests).</summary>
+    [Range(0, 65535)]
     public int ListenPort { get; set; } = 3478;
 
     /// <summary>The address the listeners bind to.</summary>
     public string ListenAddress { get; set; } = "0.0.0.0";
 
     /// <summary>
-    /// The address put in XOR-RELAYED-ADDRESS and the host name clients are told to use in ICE
-    /// server URLs. Empty: the listen address (or the request's host name for ICE URLs).
+    /// The IP address put in XOR-RELAYED-ADDRESS, which is also the host clients are told to use in
+    /// ICE server URLs. Empty: the listen address (and the request's host name for ICE URLs).
     /// </summary>
     public string RelayAddress { get; set; } = "";
 
@@ -49,4 +49,61 @@ public sealed class TurnOptions
     /// <summary>How long credentials handed out by <c>GET /api/ice-servers</c> stay valid.</summary>
     [Range(60, 86400 * 7)]
     public int CredentialLifetimeSeconds { get; set; } = 3600;
+
+    /// <summary>Seconds a NONCE stays valid before requests using it get 438 Stale Nonce (RFC 8489 §9.2).</summary>
+    [Range(10, 86400)]
+    public int NonceLifetimeSeconds { get; set; } = 600;
+
+    /// <summary>Lifetime of an allocation without a LIFETIME request, and the least granted (RFC 8656 §7.2).</summary>
+    [Range(30, 3600)]
+    public int AllocationLifetimeSeconds { get; set; } = 600;
+
+    /// <summary>The longest lifetime an Allocate or Refresh is granted.</summary>
+    [Range(30, 86400)]
+    public int MaxAllocationLifetimeSeconds { get; set; } = 3600;
+
+    /// <summary>Allocations the relay holds at once; beyond it Allocate gets 486.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxAllocations { get; set; } = 10_000;
+
+    /// <summary>Allocations one user (the user id in the REST username) may hold at once; beyond it 486.</summary>
+    [Range(1, 100_000)]
+    public int MaxAllocationsPerUser { get; set; } = 20;
+
+    /// <summary>Permissions (and, separately, channels) one allocation may hold; beyond it 508.</summary>
+    [Range(1, 4096)]
+    public int MaxPermissionsPerAllocation { get; set; } = 64;
+
+    /// <summary>
+    /// Per-allocation bandwidth cap in bytes per second, both directions together (0: no cap).
+    /// The default, 10 Mbit/s, carries a small group call's video with room to spare.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long AllocationBandwidthBytesPerSecond { get; set; } = 1_250_000;
+
+    /// <summary>
+    /// Replies per second per source IP to requests without valid credentials (Binding, 401, 438,
+    /// 400). Bounds what a spoofed sender can reflect at a victim; 0 disables the limit.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int UnauthenticatedRepliesPerSecond { get; set; } = 200;
+
+    /// <summary>TCP client connections the relay accepts at once.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxTcpConnections { get; set; } = 20_000;
+
+    /// <summary>Lowest relay port (with <see cref="RelayPortMax"/>); 0 uses the system's ephemeral ports.</summary>
+    [Range(0, 65535)]
+    public int RelayPortMin { get; set; }
+
+    /// <summary>Highest relay port; 0 uses the system's ephemeral ports.</summary>
+    [Range(0, 65535)]
+    public int RelayPortMax { get; set; }
+
+    /// <summary>
+    /// Accept channel numbers 0x5000–0x7FFF as RFC 5766 did (older clients such as coturn's
+    /// turnutils_uclient pick from that range). RFC 8656 §12 narrows channels to 0x4000–0x4FFF so
+    /// they never collide with DTLS-SRTP demultiplexing (RFC 7983); off by default.
+    /// </summary>
+    public bool AllowRfc5766ChannelNumbers { get; set; }
 }

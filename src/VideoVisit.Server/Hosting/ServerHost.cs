@@ -1,3 +1,6 @@
+using VideoVisit.Server.Auth;
+using VideoVisit.Server.Data;
+
 namespace VideoVisit.Server.Hosting;
 
 /// <summary>
@@ -19,12 +22,18 @@ public static class ServerHost
         builder.AddVideoVisitLogging();
         builder.AddVideoVisitErrors();
         builder.AddVideoVisitHealth();
+        builder.AddVideoVisitAuth();
+        builder.AddVideoVisitData();
+        builder.AddVideoVisits();
+        builder.AddVideoVisitRelay();
         builder.AddVideoVisitSpa();
 
         var app = builder.Build();
 
         app.UseVideoVisitRequestLogging();
         app.UseVideoVisitErrors();
+        app.UseVideoVisitAuth();
+        app.MapVideoVisits();
         app.MapVideoVisitHealth();
         app.MapVideoVisitSpa();
         return app;

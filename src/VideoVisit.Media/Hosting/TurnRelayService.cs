@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VideoVisit.Media.Transports;
+using VideoVisit.Media.Turn;
+
+namespace VideoVisit.Media.Hosting;
+
+/// <summary>
+/// Runs the relay inside a host: UDP and TCP listeners on <c>Turn:ListenAddress</c>:<c>Turn:ListenPort</c>
+/// and a once-a-second sweep of expired allocations, permissions and channels. A port that cannot be
+/// bound does not take the host down (the web app still serves peer-to-peer calls): the relay
+/// reports Failed and <c>/readyz</c> says so.
+/// </summary>
+internal sealed class TurnRelayService : IHostedService, IDisposable
+{
+    private readonly TurnOptions _options;
+    private readonly TimeProvider _time;
+    private readonly TurnRelayStatus _status;
+    private readonly ILogger<TurnRelayService> _log;
+    private TurnServer? _server;
+    private UdpListener? _udp;
+    private TurnTcpListener? _tcp;
+    private ITimer? _sweep;
+
+    public TurnRelayService(IOptions<TurnOptions> options, TimeProvider time, TurnRelayStatus status, ILogger<TurnRelayService> log)
+    {
+        _options = options.Value;
+        _time = time;
+        _status = status;
+        _log = log;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            _status.SetDisabled();
+            return Task.CompletedTask;
+        }
+
+        var secret = _options.SharedSecret;
+        _server = new TurnServer(_options, () => secret, _time, _log);
+        var address = IPAddress.Parse(_options.ListenAddress);
+        try
+        {
+            (_udp, _tcp) = OpenListeners(_server, address, _options.ListenPort, _options.MaxTcpConnections);
+        }
+        catch (SocketException e)
+        {
+            var failure = $"Turn:ListenPort {_options.ListenPort} on Turn:ListenAddress {_options.ListenAddress} could not be opened: {e.SocketErrorCode}";
+            RelayHostLog.StartFailed(_log, failure, e);
+            _status.SetFailed(failure);
+            return Task.CompletedTask;
+        }
+
+        _udp.Start();
+        _tcp.Start();
+        _sweep = _time.CreateTimer(_ => _server.Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _status.SetReady(_server, _udp.LocalEndPoint, _tcp.LocalEndPoint);
+        TurnLog.Listening(_log, _udp.LocalEndPoint, _tcp.LocalEndPoint, _options.Realm);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>UDP first; with port 0 the TCP listener takes the port UDP got (retrying if TCP's is taken).</summary>
+    private static (UdpListener, TurnTcpListener) OpenListeners(TurnServer server, IPAddress address, int port, int maxTcp)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var udp = new UdpListener(server, new IPEndPoint(address, port));
+            try
+            {
+                var tcp = new TurnTcpListener(server, new IPEndPoint(address, udp.LocalEndPoint.Port), maxTcp);
+                return (udp, tcp);
+            }
+            catch (SocketException) when (port == 0 && attempt < 20)
+            {
+                udp.Dispose();
+            }
+            catch
+            {
+                udp.Dispose();
+                throw;
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        if (_status.State == TurnRelayState.Ready)
+        {
+            _status.SetStopped();
+            TurnLog.Stopped(_log);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _sweep?.Dispose();
+        _sweep = null;
+        _udp?.Dispose();
+        _udp = null;
+        _tcp?.Dispose();
+        _tcp = null;
+        _server?.Dispose();
+    }
+}
+
+internal static partial class RelayHostLog
+{
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Error, Message = "TURN relay not started: {Failure}")]
+    public static partial void StartFailed(ILogger logger, string failure, Exception exception);
+}

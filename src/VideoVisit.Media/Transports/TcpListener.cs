@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Sockets;
+using VideoVisit.Media.Stun;
+using VideoVisit.Media.Turn;
+
+namespace VideoVisit.Media.Transports;
+
+/// <summary>
+/// The client-facing TCP listener: each connection is one 5-tuple; its byte stream is framed into
+/// STUN and ChannelData messages and dispatched. A stream that cannot be framed is closed (and
+/// counted); closing the connection deletes its allocation (RFC 8656 §5).
+/// </summary>
+internal sealed class TurnTcpListener : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly TurnServer _server;
+    private readonly int _maxConnections;
+    private readonly CancellationTokenSource _stop = new();
+    private int _connections;
+    private int _disposed;
+
+    public TurnTcpListener(TurnServer server, IPEndPoint endPoint, int maxConnections)
+    {
+        _server = server;
+        _maxConnections = maxConnections;
+        _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            _socket.DualMode = true;
+        }
+
+        _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _socket.Bind(endPoint);
+        _socket.Listen(512);
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    public void Start() => _ = AcceptLoopAsync();
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            // The token source is cancelled, not disposed: connection loops still read its token.
+            _stop.Cancel();
+            _socket.Dispose();
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _socket.AcceptAsync(_stop.Token);
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+            catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
+            {
+                return;
+            }
+
+            if (Interlocked.Increment(ref _connections) > _maxConnections)
+            {
+                Interlocked.Decrement(ref _connections);
+                client.Dispose();
+                _server.Counters.Drop(TurnDropReason.RateLimited);
+                continue;
+            }
+
+            client.NoDelay = true;
+            client.SendTimeout = 2000; // a client that stops reading loses its connection, not the relay's threads
+            _ = RunConnectionAsync(client);
+        }
+    }
+
+    private async Task RunConnectionAsync(Socket socket)
+    {
+        using var connection = new TcpClientConnection(socket);
+        var tuple = new FiveTuple(
+            ClientTransport.Tcp,
+            TransportAddress.From((IPEndPoint)socket.RemoteEndPoint!),
+            TransportAddress.From((IPEndPoint)socket.LocalEndPoint!));
+        var buffer = new byte[4096];
+        var filled = 0;
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                if (filled == buffer.Length)
+                {
+                    if (buffer.Length >= TcpFraming.MaxFrame)
+                    {
+                        break;
+                    }
+
+                    Array.Resize(ref buffer, Math.Min(TcpFraming.MaxFrame, buffer.Length * 4));
+                }
+
+                var read = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, _stop.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                filled += read;
+                var consumed = 0;
+                var invalid = false;
+                while (true)
+                {
+                    var frame = TcpFraming.Next(buffer.AsSpan(consumed, filled - consumed), out var length);
+                    if (frame == TcpFraming.Frame.Incomplete)
+                    {
+                        break;
+                    }
+
+                    if (frame == TcpFraming.Frame.Invalid)
+                    {
+                        invalid = true;
+                        break;
+                    }
+
+                    _server.HandleClientPacket(buffer.AsSpan(consumed, length), tuple, connection);
+                    consumed += length;
+                }
+
+                if (invalid)
+                {
+                    _server.Counters.Drop(TurnDropReason.Malformed);
+                    break;
+                }
+
+                if (consumed > 0)
+                {
+                    buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                    filled -= consumed;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // the peer went away or the listener stopped
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _connections);
+            _server.ClientClosed(tuple);
+        }
+    }
+
+    /// <summary>A TCP client: writes are serialised so messages never interleave on the stream.</summary>
+    private sealed class TcpClientConnection(Socket socket) : IClientSink, IDisposable
+    {
+        private readonly Lock _sendLock = new();
+
+        public bool IsStream => true;
+
+        public void Send(ReadOnlySpan<byte> packet)
+        {
+            lock (_sendLock)
+            {
+                try
+                {
+                    while (packet.Length > 0)
+                    {
+                        var sent = socket.Send(packet, SocketFlags.None);
+                        packet = packet[sent..];
+                    }
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    // The receive loop sees the broken connection and cleans up.
+                }
+            }
+        }
+
+        public IClientSink Persist() => this;
+
+        public void Dispose() => socket.Dispose();
+    }
+}

@@ -1,0 +1,48 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using VideoVisit.Server.Visits;
+
+namespace VideoVisit.Server.Auth;
+
+/// <summary>The development issuer: signs tokens for the seeded demo people. Never for production.</summary>
+internal sealed class DevTokenIssuer
+{
+    public const string IssuerName = "videovisit-dev";
+    public const string AudienceName = "videovisit";
+
+    private readonly DevIssuerOptions _options;
+    private readonly TimeProvider _time;
+
+    public DevTokenIssuer(IOptions<AuthOptions> options, TimeProvider time)
+    {
+        _options = options.Value.DevIssuer;
+        _time = time;
+        var key = string.IsNullOrEmpty(_options.SigningKey) ? RandomNumberGenerator.GetBytes(32) : Encoding.UTF8.GetBytes(_options.SigningKey);
+        SigningKey = new SymmetricSecurityKey(key) { KeyId = "videovisit-dev" };
+    }
+
+    public bool Enabled => _options.Enabled;
+
+    public SymmetricSecurityKey SigningKey { get; }
+
+    public (string AccessToken, DateTimeOffset ExpiresAt) Issue(Person person)
+    {
+        var now = _time.GetUtcNow();
+        var expires = now.AddMinutes(_options.TokenLifetimeMinutes);
+        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = IssuerName,
+            Audience = AudienceName,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, person.Id), new Claim(JwtRegisteredClaimNames.Name, person.DisplayName)]),
+            SigningCredentials = new SigningCredentials(SigningKey, SecurityAlgorithms.HmacSha256),
+        });
+        return (token, expires);
+    }
+}

@@ -1,0 +1,191 @@
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using VideoVisit.Server.Visits;
+
+namespace VideoVisit.Server.Data;
+
+/// <summary>
+/// <see cref="IVisitStore"/> on EF Core. Writes go into a queue that one background loop saves in
+/// batches, so a hub call never waits for the disk; stopping the server drains the queue first, so a
+/// restart loses nothing. Reads (a visit's state and chat when it is first touched) go straight to the database.
+/// </summary>
+internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> contexts, ILogger<EfVisitStore> log) : IVisitStore, IHostedService, IAsyncDisposable
+{
+    private const int BatchSize = 500;
+    private readonly Channel<object> _writes = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private Task? _loop;
+
+    public StoredVisit? FindVisit(string appointmentId, DateTimeOffset appointmentStart)
+    {
+        using var db = contexts.CreateDbContext();
+        var ticks = appointmentStart.UtcTicks;
+        var visit = db.Visits.AsNoTracking().FirstOrDefault(v => v.AppointmentId == appointmentId && v.AppointmentStartTicks == ticks);
+        if (visit is null)
+        {
+            return null;
+        }
+
+        var removed = db.VisitEvents.AsNoTracking()
+            .Where(e => e.VisitId == visit.VisitId && e.Kind == "removed" && e.TargetPersonId != null)
+            .Select(e => e.TargetPersonId!)
+            .ToList();
+        var chat = db.Chat.AsNoTracking()
+            .Where(c => c.VisitId == visit.VisitId)
+            .OrderBy(c => c.SentAtTicks)
+            .AsEnumerable()
+            .Select(c => new StoredChat(
+                new ChatMessage(c.VisitId, c.MessageId, c.ClientMessageId, c.FromParticipantId, c.FromDisplayName, c.Text, c.SentAt),
+                c.SenderPersonId,
+                Enum.Parse<ChatAudience>(c.Audience)))
+            .ToList();
+        return new StoredVisit(visit.VisitId, Enum.Parse<VisitStatus>(visit.Status), removed, chat);
+    }
+
+    public void SaveVisit(string visitId, Appointment appointment, VisitStatus status, DateTimeOffset at) => Enqueue(db =>
+    {
+        var row = db.Visits.Find(visitId);
+        if (row is null)
+        {
+            db.Visits.Add(new VisitRow
+            {
+                VisitId = visitId,
+                AppointmentId = appointment.Id,
+                AppointmentStartTicks = appointment.Start.UtcTicks,
+                Status = status.ToString(),
+                UpdatedAt = at,
+            });
+        }
+        else
+        {
+            row.Status = status.ToString();
+            row.UpdatedAt = at;
+        }
+    });
+
+    public void AppendEvent(VisitEvent visitEvent) => Enqueue(db => db.VisitEvents.Add(new VisitEventRow
+    {
+        VisitId = visitEvent.VisitId,
+        At = visitEvent.At,
+        Kind = visitEvent.Kind,
+        ActorId = visitEvent.ActorId,
+        OnBehalfOfId = visitEvent.OnBehalfOfId,
+        ParticipantId = visitEvent.ParticipantId,
+        TargetParticipantId = visitEvent.TargetParticipantId,
+        TargetPersonId = visitEvent.TargetPersonId,
+        Detail = visitEvent.Detail,
+    }));
+
+    public void SaveChat(StoredChat chat) => Enqueue(db => db.Chat.Add(new ChatRow
+    {
+        MessageId = chat.Message.MessageId,
+        VisitId = chat.Message.VisitId,
+        ClientMessageId = chat.Message.ClientMessageId,
+        SenderPersonId = chat.SenderPersonId,
+        FromParticipantId = chat.Message.FromParticipantId,
+        FromDisplayName = chat.Message.FromDisplayName,
+        Text = chat.Message.Text,
+        SentAt = chat.Message.SentAt,
+        SentAtTicks = chat.Message.SentAt.UtcTicks,
+        Audience = chat.Audience.ToString(),
+    }));
+
+    public void SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson) => Enqueue(db => db.Prechecks.Add(new PrecheckRow
+    {
+        VisitId = visitId,
+        ParticipantId = participantId,
+        PersonId = personId,
+        State = summary.State,
+        Summary = summary.Summary,
+        ReportJson = reportJson,
+        ReportedAt = summary.ReportedAt,
+    }));
+
+    /// <summary>Waits until everything queued so far is saved (tests, shutdown).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_writes.Writer.TryWrite(done))
+        {
+            return;
+        }
+
+        await done.Task.WaitAsync(cancellationToken);
+    }
+
+    private void Enqueue(Action<VideoVisitDb> write)
+    {
+        if (!_writes.Writer.TryWrite(write))
+        {
+            WriteAfterStop(log);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(WriteLoopAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _writes.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            await _loop.WaitAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            await _loop;
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<object>(BatchSize);
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < BatchSize && _writes.Reader.TryRead(out var write))
+            {
+                batch.Add(write);
+            }
+
+            try
+            {
+                await using var db = await contexts.CreateDbContextAsync();
+                foreach (var item in batch)
+                {
+                    if (item is Action<VideoVisitDb> write)
+                    {
+                        write(db);
+                    }
+                }
+
+                await db.SaveChangesAsync();
+            }
+#pragma warning disable CA1031 // The loop must outlive one bad batch; the failure is logged.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                BatchFailed(log, batch.Count, ex);
+            }
+
+            foreach (var flushed in batch.OfType<TaskCompletionSource>())
+            {
+                flushed.TrySetResult();
+            }
+
+            batch.Clear();
+        }
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Saving {Count} visit records failed")]
+    private static partial void BatchFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "A visit record was written after the store stopped and is lost")]
+    private static partial void WriteAfterStop(ILogger logger);
+}

@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using VideoVisit.Media;
+using VideoVisit.Server.Apis;
+using VideoVisit.Server.Hubs;
+using VideoVisit.Server.Visits;
+
+namespace VideoVisit.Server.Hosting;
+
+internal static class VisitsExtensions
+{
+    /// <summary>The largest hub message: an SDP of up to 64 KiB plus the JSON around it.</summary>
+    public const long MaximumHubMessageBytes = 96 * 1024;
+
+    /// <summary>The visits, the hub that carries them and the options they run under.</summary>
+    public static WebApplicationBuilder AddVideoVisits(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<VisitOptions>().BindConfiguration(VisitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IVisitNotifier, HubVisitNotifier>();
+        builder.Services.AddSingleton(sp => new VisitService(
+            sp.GetRequiredService<ICatalogSource>(),
+            sp.GetRequiredService<IVisitStore>(),
+            sp.GetRequiredService<IVisitNotifier>(),
+            sp.GetRequiredService<IOptions<VisitOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService<GraceSweeper>();
+        builder.Services.AddSingleton<VisitHubFilter>();
+        builder.Services.AddSignalR(hub =>
+        {
+            hub.MaximumReceiveMessageSize = MaximumHubMessageBytes;
+            hub.AddFilter<VisitHubFilter>();
+        });
+        return builder;
+    }
+
+    /// <summary>The REST API (<c>/api/...</c>) and the hub (<c>/hubs/visit</c>).</summary>
+    public static WebApplication MapVideoVisits(this WebApplication app)
+    {
+        app.MapDevIssuerApi();
+        var api = app.MapGroup("/api").RequireAuthorization();
+        api.MapPeopleApi();
+        api.MapIceServersApi();
+        app.MapHub<VisitHub>("/hubs/visit");
+        return app;
+    }
+}

@@ -1,0 +1,73 @@
+namespace VideoVisit.Server.Visits;
+
+public enum ParticipantRole
+{
+    Professional,
+    Patient,
+    Representative,
+    Guardian,
+}
+
+/// <summary>waiting → admitted → left / removed / returned to waiting / reconnecting.</summary>
+public enum ParticipantState
+{
+    Waiting,
+    Admitted,
+
+    /// <summary>The connection dropped; the seat and <see cref="Participant.ResumeState"/> are kept for the grace period.</summary>
+    Reconnecting,
+    Left,
+    Removed,
+}
+
+public enum VisitStatus
+{
+    NotOpened,
+    Open,
+    Ended,
+}
+
+/// <summary>One person's seat in a visit, acting for themselves or on someone's behalf.</summary>
+public sealed class Participant
+{
+    public Participant(string id, Person actor, Person? onBehalfOf, ParticipantRole role)
+    {
+        Id = id;
+        Actor = actor;
+        OnBehalfOf = onBehalfOf;
+        Role = role;
+    }
+
+    public string Id { get; }
+
+    public Person Actor { get; }
+
+    /// <summary>The person this participant acts for, when not themselves.</summary>
+    public Person? OnBehalfOf { get; }
+
+    public ParticipantRole Role { get; }
+
+    public ParticipantState State { get; internal set; }
+
+    /// <summary>While reconnecting: the state to resume.</summary>
+    public ParticipantState ResumeState { get; internal set; }
+
+    public string? ConnectionId { get; internal set; }
+
+    /// <summary>Place in the arrival order; kept when returned to waiting.</summary>
+    public long Arrival { get; internal set; }
+
+    public DateTimeOffset? WaitingSince { get; internal set; }
+
+    public DateTimeOffset? GraceEndsAt { get; internal set; }
+
+    public PrecheckSummary? Precheck { get; internal set; }
+
+    public bool IsProfessional => Role == ParticipantRole.Professional;
+
+    /// <summary>Holds a seat: waiting, admitted or reconnecting.</summary>
+    public bool IsActive => State is ParticipantState.Waiting or ParticipantState.Admitted or ParticipantState.Reconnecting;
+
+    /// <summary>Whether this seat belongs to <paramref name="actorId"/> acting for <paramref name="onBehalfOfId"/>.</summary>
+    public bool Is(string actorId, string? onBehalfOfId) => Actor.Id == actorId && OnBehalfOf?.Id == onBehalfOfId;
+}

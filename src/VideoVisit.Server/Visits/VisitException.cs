@@ -1,0 +1,46 @@
+namespace VideoVisit.Server.Visits;
+
+/// <summary>
+/// A request the rules refuse. <see cref="Exception.Message"/> is safe to show the user; the hub turns
+/// it into a <c>HubException</c> and the REST API into problem details.
+/// </summary>
+public sealed class VisitException : Exception
+{
+    public VisitException()
+    {
+    }
+
+    public VisitException(string message)
+        : base(message)
+    {
+    }
+
+    public VisitException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public VisitException(VisitError error, string message)
+        : base(message)
+    {
+        Error = error;
+    }
+
+    public VisitError Error { get; }
+}
+
+/// <summary>Why a request was refused, for logs and tests (the message is for people).</summary>
+public enum VisitError
+{
+    Invalid,
+    NotFound,
+    Forbidden,
+    OutsideWindow,
+    NotInVisit,
+    WrongState,
+    Full,
+    Ended,
+    RemovedFromVisit,
+    RateLimited,
+    TooLarge,
+}

@@ -1,0 +1,58 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace VideoVisit.Server.Visits;
+
+/// <summary>Visit rules and limits, bound from the <c>Visits</c> configuration section.</summary>
+public sealed class VisitOptions
+{
+    public const string SectionName = "Visits";
+
+    /// <summary>How long before the scheduled start <em>Begin visit</em> opens.</summary>
+    [Range(0, 24 * 60)]
+    public int BeginOpensMinutesBefore { get; set; } = 15;
+
+    /// <summary>How long after the scheduled end a visit may still be begun.</summary>
+    [Range(0, 24 * 60)]
+    public int BeginClosesMinutesAfterEnd { get; set; } = 30;
+
+    /// <summary>How long a dropped connection keeps its seat.</summary>
+    [Range(1, 3600)]
+    public int ReconnectGraceSeconds { get; set; } = 60;
+
+    /// <summary>How often seats whose grace has run out are released.</summary>
+    [Range(50, 60_000)]
+    public int GraceSweepMilliseconds { get; set; } = 1000;
+
+    /// <summary>Seats for non-professionals in a 1:1 video appointment (the patient and a companion).</summary>
+    [Range(1, 16)]
+    public int VideoCapacity { get; set; } = 2;
+
+    /// <summary>Seats for non-professionals in a group appointment unless the appointment says otherwise.</summary>
+    [Range(1, 16)]
+    public int GroupCapacity { get; set; } = 8;
+
+    [Range(1, 20_000)]
+    public int MaxChatLength { get; set; } = 2000;
+
+    /// <summary>Largest signal payload (an SDP is at most 64 KiB).</summary>
+    [Range(1024, 1024 * 1024)]
+    public int MaxSignalPayloadBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Largest precheck report.</summary>
+    [Range(256, 64 * 1024)]
+    public int MaxPrecheckBytes { get; set; } = 4096;
+
+    /// <summary>Sustained signals per second per connection.</summary>
+    [Range(1, 100_000)]
+    public int SignalsPerSecond { get; set; } = 50;
+
+    /// <summary>Signals a connection may send in a burst (an ICE gathering burst, a restart).</summary>
+    [Range(1, 100_000)]
+    public int SignalBurst { get; set; } = 200;
+
+    public TimeSpan BeginOpensBefore => TimeSpan.FromMinutes(BeginOpensMinutesBefore);
+
+    public TimeSpan BeginClosesAfterEnd => TimeSpan.FromMinutes(BeginClosesMinutesAfterEnd);
+
+    public TimeSpan ReconnectGrace => TimeSpan.FromSeconds(ReconnectGraceSeconds);
+}

@@ -1,0 +1,641 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace VideoVisit.Server.Visits;
+
+/// <summary>
+/// One visit's state machine: the waiting room, the admitted participants, chat and the rules for
+/// moving between states. Every public method takes the room's lock, changes state, writes the audit
+/// trail and returns what must be sent to whom (an <see cref="Outbox"/>), which the caller sends after
+/// the lock is released.
+/// </summary>
+public sealed class VisitRoom
+{
+    private const int ChatReplayLimit = 200;
+
+    private readonly Lock _gate = new();
+    private readonly List<Participant> _participants = [];
+    private readonly HashSet<string> _removedPersons;
+    private readonly List<StoredChat> _chat;
+    private readonly Dictionary<string, StoredChat> _chatByClientId;
+    private readonly IVisitStore _store;
+    private readonly VisitOptions _options;
+    private long _nextArrival;
+    private long _version;
+
+    public VisitRoom(string visitId, Appointment appointment, IVisitStore store, VisitOptions options, StoredVisit? stored = null)
+    {
+        VisitId = visitId;
+        Appointment = appointment;
+        _store = store;
+        _options = options;
+        Status = stored?.Status ?? VisitStatus.NotOpened;
+        _removedPersons = new HashSet<string>(stored?.RemovedPersonIds ?? [], StringComparer.Ordinal);
+        _chat = [.. stored?.Chat ?? []];
+        _chatByClientId = _chat.ToDictionary(c => ChatKey(c.SenderPersonId, c.Message.ClientMessageId), StringComparer.Ordinal);
+    }
+
+    public string VisitId { get; }
+
+    public Appointment Appointment { get; }
+
+    public VisitStatus Status { get; private set; }
+
+    public int Capacity => Appointment.Capacity;
+
+    /// <summary>Whether a professional is admitted and connected.</summary>
+    public bool ProfessionalPresent
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return IsProfessionalPresent();
+            }
+        }
+    }
+
+    /// <summary>A copy of the participants, for tests and diagnostics.</summary>
+    public IReadOnlyList<Participant> Participants
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _participants];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Begin visit: a professional opens the visit and is admitted; anyone else knocks and waits. The
+    /// same person acting for the same subject resumes their seat (reconnect) or moves it to this
+    /// connection (second tab or device; the older connection is told why).
+    /// </summary>
+    public BeginVisitResult Join(Person actor, Person? onBehalfOf, ParticipantRole role, string connectionId, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            if (Status == VisitStatus.Ended)
+            {
+                throw new VisitException(VisitError.Ended, "This visit has ended.");
+            }
+
+            if (_removedPersons.Contains(actor.Id))
+            {
+                throw new VisitException(VisitError.RemovedFromVisit, "You were removed from this visit and cannot join it again.");
+            }
+
+            var onBehalfOfId = onBehalfOf?.Id;
+            var other = _participants.Find(p => p.ConnectionId == connectionId && !p.Is(actor.Id, onBehalfOfId));
+            if (other is not null)
+            {
+                throw new VisitException(VisitError.WrongState, "This window is already in the visit for someone else. Open another window.");
+            }
+
+            var seat = _participants.Find(p => p.Is(actor.Id, onBehalfOfId));
+            if (seat is { IsActive: true })
+            {
+                Resume(seat, connectionId, now, outbox);
+            }
+            else
+            {
+                seat = Knock(seat, actor, onBehalfOf, role, connectionId, now);
+            }
+
+            Publish(outbox, now);
+            ReplayChat(seat, outbox);
+            return new BeginVisitResult(VisitId, seat.Id, Name(seat.State));
+        }
+    }
+
+    private void Resume(Participant seat, string connectionId, DateTimeOffset now, Outbox outbox)
+    {
+        if (seat.State == ParticipantState.Reconnecting)
+        {
+            seat.State = seat.ResumeState;
+            seat.GraceEndsAt = null;
+            seat.ConnectionId = connectionId;
+            Audit(now, "resumed", seat, detail: Name(seat.State));
+        }
+        else if (seat.ConnectionId != connectionId)
+        {
+            if (seat.ConnectionId is not null)
+            {
+                outbox.Removed(seat.ConnectionId, new RemovedMessage(VisitId, seat.Id, "replaced",
+                    "You joined this visit from another window or device, so it continues there."));
+            }
+
+            seat.ConnectionId = connectionId;
+            Audit(now, "moved-to-another-device", seat);
+        }
+    }
+
+    private Participant Knock(Participant? seat, Person actor, Person? onBehalfOf, ParticipantRole role, string connectionId, DateTimeOffset now)
+    {
+        CheckWindow(now);
+        if (role != ParticipantRole.Professional && _participants.Count(p => !p.IsProfessional && p.IsActive) >= Capacity)
+        {
+            throw new VisitException(VisitError.Full, "This visit is full.");
+        }
+
+        seat ??= Add(new Participant(NewId("p-"), actor, onBehalfOf, role));
+        seat.ConnectionId = connectionId;
+        seat.GraceEndsAt = null;
+        if (role == ParticipantRole.Professional)
+        {
+            seat.State = ParticipantState.Admitted;
+            seat.WaitingSince = null;
+            if (Status == VisitStatus.NotOpened)
+            {
+                Status = VisitStatus.Open;
+                _store.SaveVisit(VisitId, Appointment, Status, now);
+                Audit(now, "opened", seat);
+            }
+
+            Audit(now, "joined", seat);
+        }
+        else
+        {
+            seat.State = ParticipantState.Waiting;
+            seat.WaitingSince = now;
+            seat.Arrival = ++_nextArrival;
+            Audit(now, "knocked", seat);
+        }
+
+        return seat;
+    }
+
+    private Participant Add(Participant participant)
+    {
+        _participants.Add(participant);
+        return participant;
+    }
+
+    /// <summary>The begin window: from <see cref="VisitOptions.BeginOpensBefore"/> the start until <see cref="VisitOptions.BeginClosesAfterEnd"/> the end.</summary>
+    public static (DateTimeOffset OpensAt, DateTimeOffset ClosesAt) WindowOf(Appointment appointment, VisitOptions options) =>
+        (appointment.Start - options.BeginOpensBefore, appointment.End + options.BeginClosesAfterEnd);
+
+    private void CheckWindow(DateTimeOffset now)
+    {
+        var (opensAt, closesAt) = WindowOf(Appointment, _options);
+        if (now < opensAt)
+        {
+            throw new VisitException(VisitError.OutsideWindow, string.Create(CultureInfo.InvariantCulture,
+                $"This visit can be begun from {opensAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC, {_options.BeginOpensMinutesBefore} minutes before it starts."));
+        }
+
+        if (now > closesAt)
+        {
+            throw new VisitException(VisitError.OutsideWindow, "This appointment is over and its visit can no longer be begun.");
+        }
+    }
+
+    public void Admit(string connectionId, string participantId, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            var professional = ProfessionalFor(connectionId);
+            var target = Target(participantId);
+            if (target.State != ParticipantState.Waiting)
+            {
+                throw new VisitException(VisitError.WrongState, "Only someone who is waiting can be admitted.");
+            }
+
+            AdmitOne(target, professional, now);
+            Publish(outbox, now);
+        }
+    }
+
+    public int AdmitAll(string connectionId, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            var professional = ProfessionalFor(connectionId);
+            var waiting = _participants.Where(p => p.State == ParticipantState.Waiting).OrderBy(p => p.Arrival).ToList();
+            foreach (var target in waiting)
+            {
+                AdmitOne(target, professional, now);
+            }
+
+            Publish(outbox, now);
+            return waiting.Count;
+        }
+    }
+
+    private void AdmitOne(Participant target, Participant professional, DateTimeOffset now)
+    {
+        target.State = ParticipantState.Admitted;
+        target.WaitingSince = null;
+        Audit(now, "admitted", professional, target);
+    }
+
+    public void ReturnToWaiting(string connectionId, string participantId, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            var professional = ProfessionalFor(connectionId);
+            var target = Target(participantId);
+            if (target.State == ParticipantState.Admitted)
+            {
+                target.State = ParticipantState.Waiting;
+            }
+            else if (target is { State: ParticipantState.Reconnecting, ResumeState: ParticipantState.Admitted })
+            {
+                target.ResumeState = ParticipantState.Waiting;
+            }
+            else
+            {
+                throw new VisitException(VisitError.WrongState, "Only someone who is admitted can be returned to the waiting room.");
+            }
+
+            // Back to the waiting room in their original arrival order.
+            target.WaitingSince = now;
+            Audit(now, "returned-to-waiting", professional, target);
+            Publish(outbox, now);
+        }
+    }
+
+    public void Remove(string connectionId, string participantId, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            var professional = ProfessionalFor(connectionId);
+            var target = Target(participantId);
+            if (!target.IsActive)
+            {
+                throw new VisitException(VisitError.WrongState, "That participant is no longer in the visit.");
+            }
+
+            if (target.ConnectionId is not null)
+            {
+                outbox.Removed(target.ConnectionId, new RemovedMessage(VisitId, target.Id, "removed", "You were removed from this visit."));
+            }
+
+            target.State = ParticipantState.Removed;
+            target.ConnectionId = null;
+            target.GraceEndsAt = null;
+            target.WaitingSince = null;
+            _removedPersons.Add(target.Actor.Id);
+            Audit(now, "removed", professional, target);
+            Publish(outbox, now);
+        }
+    }
+
+    public void End(string connectionId, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            var professional = ProfessionalFor(connectionId);
+            var connected = _participants.Where(p => p.ConnectionId is not null).ToList();
+            Status = VisitStatus.Ended;
+            _store.SaveVisit(VisitId, Appointment, Status, now);
+            Audit(now, "ended", professional);
+            foreach (var p in _participants.Where(p => p.IsActive))
+            {
+                p.State = ParticipantState.Left;
+                p.WaitingSince = null;
+                p.GraceEndsAt = null;
+            }
+
+            _version++;
+            foreach (var p in connected)
+            {
+                outbox.VisitState(p.ConnectionId!, SnapshotFor(p, now));
+                outbox.VisitEnded(p.ConnectionId!, new VisitEndedMessage(VisitId, "The visit has ended."));
+                p.ConnectionId = null;
+            }
+        }
+    }
+
+    /// <summary>The caller leaves; their seat is given up (joining again means knocking again).</summary>
+    public void Leave(string connectionId, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            var me = Caller(connectionId);
+            me.State = ParticipantState.Left;
+            me.ConnectionId = null;
+            me.WaitingSince = null;
+            Audit(now, "left", me);
+            Publish(outbox, now);
+        }
+    }
+
+    /// <summary>The connection dropped: its seat is kept for the grace period.</summary>
+    public bool Disconnected(string connectionId, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            var seat = _participants.Find(p => p.ConnectionId == connectionId);
+            if (seat is null)
+            {
+                return false;
+            }
+
+            seat.ConnectionId = null;
+            if (seat.State is ParticipantState.Waiting or ParticipantState.Admitted)
+            {
+                seat.ResumeState = seat.State;
+                seat.State = ParticipantState.Reconnecting;
+                seat.GraceEndsAt = now + _options.ReconnectGrace;
+                Audit(now, "connection-lost", seat);
+                Publish(outbox, now);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Releases the seats whose reconnection grace has run out; returns how many.</summary>
+    public int ExpireGrace(DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            var expired = 0;
+            foreach (var seat in _participants)
+            {
+                if (seat.State == ParticipantState.Reconnecting && seat.GraceEndsAt <= now)
+                {
+                    seat.State = ParticipantState.Left;
+                    seat.GraceEndsAt = null;
+                    seat.WaitingSince = null;
+                    Audit(now, "grace-expired", seat);
+                    expired++;
+                }
+            }
+
+            if (expired > 0)
+            {
+                Publish(outbox, now);
+            }
+
+            return expired;
+        }
+    }
+
+    public bool HasReconnecting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _participants.Exists(p => p.State == ParticipantState.Reconnecting);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Relays a signal. Both the sender and the target must be admitted to this visit; otherwise the
+    /// sender gets an error and nothing is delivered. Returns the target's connection.
+    /// </summary>
+    public string Signal(string connectionId, string toParticipantId, string kind, JsonElement payload, out SignalMessage message)
+    {
+        lock (_gate)
+        {
+            var sender = Caller(connectionId);
+            if (sender.State != ParticipantState.Admitted)
+            {
+                throw new VisitException(VisitError.WrongState, "You can send call signals only after you have been admitted to the visit.");
+            }
+
+            var target = _participants.Find(p => p.Id == toParticipantId);
+            if (target is null || target == sender || target.State != ParticipantState.Admitted || target.ConnectionId is null)
+            {
+                throw new VisitException(VisitError.WrongState, "That participant is not in the call right now.");
+            }
+
+            message = new SignalMessage(VisitId, sender.Id, kind, payload);
+            return target.ConnectionId;
+        }
+    }
+
+    /// <summary>
+    /// Chat in the waiting room and the visit. A message resent with the same client id is stored and
+    /// delivered once; the resend gets the original back. A message from someone still waiting goes to
+    /// the professionals (and the sender's other seats), not to other people waiting.
+    /// </summary>
+    public ChatMessage Chat(string connectionId, string clientMessageId, string text, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            var sender = Caller(connectionId);
+            if (sender.State is not (ParticipantState.Waiting or ParticipantState.Admitted))
+            {
+                throw new VisitException(VisitError.WrongState, "You are not in this visit.");
+            }
+
+            if (_chatByClientId.TryGetValue(ChatKey(sender.Actor.Id, clientMessageId), out var existing))
+            {
+                return existing.Message;
+            }
+
+            var audience = sender.State == ParticipantState.Waiting && !sender.IsProfessional
+                ? ChatAudience.ProfessionalsAndSender
+                : ChatAudience.Everyone;
+            var message = new ChatMessage(VisitId, NewId("m-"), clientMessageId, sender.Id, sender.Actor.DisplayName, text, now);
+            var stored = new StoredChat(message, sender.Actor.Id, audience);
+            _chat.Add(stored);
+            _chatByClientId.Add(ChatKey(sender.Actor.Id, clientMessageId), stored);
+            _store.SaveChat(stored);
+            foreach (var p in _participants)
+            {
+                if (p.ConnectionId is not null && p.State is (ParticipantState.Waiting or ParticipantState.Admitted) && MayRead(p, stored))
+                {
+                    outbox.Chat(p.ConnectionId, message);
+                }
+            }
+
+            return message;
+        }
+    }
+
+    public void ReportPrecheck(string connectionId, PrecheckSummary summary, string reportJson, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            var me = Caller(connectionId);
+            me.Precheck = summary;
+            _store.SavePrecheck(VisitId, me.Id, me.Actor.Id, summary, reportJson);
+            Audit(now, "precheck-reported", me, detail: summary.State);
+            Publish(outbox, now);
+        }
+    }
+
+    /// <summary>The snapshot <paramref name="participantId"/> would receive.</summary>
+    public VisitStateSnapshot SnapshotFor(string participantId, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            return SnapshotFor(Target(participantId), now);
+        }
+    }
+
+    private static bool MayRead(Participant reader, StoredChat chat) =>
+        chat.Audience == ChatAudience.Everyone || reader.IsProfessional || reader.Actor.Id == chat.SenderPersonId;
+
+    private void ReplayChat(Participant seat, Outbox outbox)
+    {
+        var visible = _chat.Where(c => MayRead(seat, c)).TakeLast(ChatReplayLimit);
+        foreach (var chat in visible)
+        {
+            outbox.Chat(seat.ConnectionId!, chat.Message);
+        }
+    }
+
+    private Participant Caller(string connectionId) =>
+        _participants.Find(p => p.ConnectionId == connectionId)
+        ?? throw new VisitException(VisitError.NotInVisit, "You are not in this visit.");
+
+    private Participant ProfessionalFor(string connectionId)
+    {
+        var me = _participants.Find(p => p.ConnectionId == connectionId);
+        if (me is not { IsProfessional: true })
+        {
+            throw new VisitException(VisitError.Forbidden, "Only the visit's professional can do that.");
+        }
+
+        if (Status == VisitStatus.Ended)
+        {
+            throw new VisitException(VisitError.Ended, "This visit has ended.");
+        }
+
+        if (me.State != ParticipantState.Admitted)
+        {
+            throw new VisitException(VisitError.WrongState, "You are not in this visit.");
+        }
+
+        return me;
+    }
+
+    private Participant Target(string participantId)
+    {
+        var target = _participants.Find(p => p.Id == participantId)
+            ?? throw new VisitException(VisitError.NotFound, "There is no such participant in this visit.");
+        if (target.IsProfessional)
+        {
+            throw new VisitException(VisitError.Forbidden, "A professional cannot be admitted, returned or removed.");
+        }
+
+        return target;
+    }
+
+    private bool IsProfessionalPresent() =>
+        _participants.Exists(p => p.IsProfessional && p.State == ParticipantState.Admitted);
+
+    private void Publish(Outbox outbox, DateTimeOffset now)
+    {
+        _version++;
+        foreach (var p in _participants)
+        {
+            if (p.ConnectionId is not null)
+            {
+                outbox.VisitState(p.ConnectionId, SnapshotFor(p, now));
+            }
+        }
+    }
+
+    private VisitStateSnapshot SnapshotFor(Participant recipient, DateTimeOffset now)
+    {
+        var seesEveryone = recipient.IsProfessional || recipient.State == ParticipantState.Admitted;
+        var waiting = _participants.Where(p => p.State == ParticipantState.Waiting).OrderBy(p => p.Arrival).ToList();
+        int? place = recipient.State == ParticipantState.Waiting ? waiting.IndexOf(recipient) + 1 : null;
+        var views = new List<ParticipantView>(_participants.Count);
+        foreach (var p in _participants)
+        {
+            if (!seesEveryone && p != recipient && !p.IsProfessional)
+            {
+                continue;
+            }
+
+            var precheck = recipient.IsProfessional || p == recipient ? p.Precheck : null;
+            var waitingSince = p.State == ParticipantState.Waiting ? p.WaitingSince : null;
+            views.Add(new ParticipantView(
+                p.Id,
+                p.Actor.DisplayName,
+                Name(p.Role),
+                p.OnBehalfOf is { } s ? new PersonRef(s.Id, s.DisplayName) : null,
+                Name(p.State),
+                waitingSince,
+                waitingSince is { } since ? (int)Math.Max(0, (now - since).TotalSeconds) : null,
+                precheck));
+        }
+
+        return new VisitStateSnapshot(
+            VisitId,
+            Appointment.Id,
+            Appointment.Kind == AppointmentKind.Group ? "group" : "video",
+            Name(Status),
+            _version,
+            IsProfessionalPresent(),
+            recipient.Id,
+            place,
+            waiting.Count,
+            Capacity,
+            views);
+    }
+
+    private void Audit(DateTimeOffset now, string kind, Participant actor, Participant? target = null, string? detail = null) =>
+        _store.AppendEvent(new VisitEvent(VisitId, now, kind, actor.Actor.Id, actor.OnBehalfOf?.Id, actor.Id, target?.Id, target?.Actor.Id, detail));
+
+    private static string ChatKey(string senderPersonId, string clientMessageId) => senderPersonId + "\n" + clientMessageId;
+
+    internal static string NewId(string prefix) => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    public static string Name(ParticipantState state) => state switch
+    {
+        ParticipantState.Waiting => "waiting",
+        ParticipantState.Admitted => "admitted",
+        ParticipantState.Reconnecting => "reconnecting",
+        ParticipantState.Left => "left",
+        _ => "removed",
+    };
+
+    public static string Name(ParticipantRole role) => role switch
+    {
+        ParticipantRole.Professional => "professional",
+        ParticipantRole.Patient => "patient",
+        ParticipantRole.Representative => "representative",
+        _ => "guardian",
+    };
+
+    public static string Name(VisitStatus status) => status switch
+    {
+        VisitStatus.NotOpened => "not-opened",
+        VisitStatus.Open => "open",
+        _ => "ended",
+    };
+}
+
+/// <summary>Messages to send once the room's lock is released, in order.</summary>
+public sealed class Outbox
+{
+    private readonly List<(string ConnectionId, object Message)> _items = [];
+
+    public IReadOnlyList<(string ConnectionId, object Message)> Items => _items;
+
+    public void VisitState(string connectionId, VisitStateSnapshot snapshot) => _items.Add((connectionId, snapshot));
+
+    public void Chat(string connectionId, ChatMessage message) => _items.Add((connectionId, message));
+
+    public void Removed(string connectionId, RemovedMessage message) => _items.Add((connectionId, message));
+
+    public void VisitEnded(string connectionId, VisitEndedMessage message) => _items.Add((connectionId, message));
+
+    public async Task SendAsync(IVisitNotifier notifier)
+    {
+        foreach (var (connectionId, message) in _items)
+        {
+            var sent = message switch
+            {
+                VisitStateSnapshot s => notifier.VisitStateAsync(connectionId, s),
+                ChatMessage c => notifier.ChatMessageAsync(connectionId, c),
+                RemovedMessage r => notifier.RemovedAsync(connectionId, r),
+                VisitEndedMessage e => notifier.VisitEndedAsync(connectionId, e),
+                _ => Task.CompletedTask,
+            };
+            await sent;
+        }
+    }
+}

@@ -1,0 +1,335 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace VideoVisit.Server.Visits;
+
+/// <summary>
+/// The visits of this server: finds or opens the visit for an appointment, checks the caller's
+/// rights for every request, runs the rooms and sends what they produce through <see cref="IVisitNotifier"/>.
+/// Callers are identified by person id (from the token) and connection id (their hub connection).
+/// </summary>
+public sealed class VisitService
+{
+    private static readonly HashSet<string> SignalKinds = new(["offer", "answer", "ice", "restart"], StringComparer.Ordinal);
+
+    private readonly ICatalogSource _catalog;
+    private readonly IVisitStore _store;
+    private readonly IVisitNotifier _notifier;
+    private readonly VisitOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, VisitRoom> _rooms = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<VisitRoom>> _bySlot = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _connections = new(StringComparer.Ordinal);
+
+    public VisitService(ICatalogSource catalog, IVisitStore store, IVisitNotifier notifier, VisitOptions options, TimeProvider time)
+    {
+        _catalog = catalog;
+        _store = store;
+        _notifier = notifier;
+        _options = options;
+        _time = time;
+    }
+
+    public VisitOptions Options => _options;
+
+    private Catalog Catalog => _catalog.Current;
+
+    private DateTimeOffset Now => _time.GetUtcNow();
+
+    /// <summary>The person behind a token, or a refusal when the service does not know them.</summary>
+    public Person Me(string? personId) =>
+        Catalog.FindPerson(personId) ?? throw new VisitException(VisitError.Forbidden, "Your account is not known to this service.");
+
+    public async Task<BeginVisitResult> BeginVisitAsync(string personId, string connectionId, string appointmentId, string? onBehalfOfId)
+    {
+        var actor = Me(personId);
+        var appointment = Catalog.FindAppointment(appointmentId)
+            ?? throw new VisitException(VisitError.NotFound, "There is no such appointment.");
+        if (onBehalfOfId == actor.Id || string.IsNullOrEmpty(onBehalfOfId))
+        {
+            onBehalfOfId = null;
+        }
+
+        Person? onBehalfOf = null;
+        ParticipantRole role;
+        if (actor.IsProfessional)
+        {
+            if (onBehalfOfId is not null)
+            {
+                throw new VisitException(VisitError.Invalid, "A professional joins a visit as themselves.");
+            }
+
+            if (!Rights.IsProfessionalOf(actor, appointment))
+            {
+                throw new VisitException(VisitError.Forbidden, "This appointment belongs to another unit.");
+            }
+
+            role = ParticipantRole.Professional;
+        }
+        else
+        {
+            onBehalfOf = onBehalfOfId is null ? null : Catalog.FindPerson(onBehalfOfId);
+            var subject = onBehalfOfId is null ? actor : onBehalfOf;
+            if (subject is null || !appointment.PatientIds.Contains(subject.Id) || !Rights.May(Catalog, actor, subject, Capability.View, Now))
+            {
+                throw new VisitException(VisitError.Forbidden, "This appointment is not yours or of anyone you may act for.");
+            }
+
+            if (!Rights.May(Catalog, actor, subject, Capability.Act, Now))
+            {
+                throw new VisitException(VisitError.Forbidden, "You may view this appointment but not begin or join its visit on that person's behalf.");
+            }
+
+            role = onBehalfOf is null ? ParticipantRole.Patient
+                : Catalog.RepresentationsBy(actor.Id).Any(r => r.PersonId == onBehalfOf.Id && r.Scope == RepresentationScope.Guardian)
+                    ? ParticipantRole.Guardian
+                    : ParticipantRole.Representative;
+        }
+
+        var room = RoomFor(appointment);
+        var outbox = new Outbox();
+        var result = room.Join(actor, onBehalfOf, role, connectionId, Now, outbox);
+        _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[room.VisitId] = 0;
+        await outbox.SendAsync(_notifier);
+        return result;
+    }
+
+    public Task AdmitAsync(string personId, string connectionId, string visitId, string participantId) =>
+        AsProfessional(personId, visitId, (room, outbox) => room.Admit(connectionId, participantId, Now, outbox));
+
+    public Task AdmitAllAsync(string personId, string connectionId, string visitId) =>
+        AsProfessional(personId, visitId, (room, outbox) => room.AdmitAll(connectionId, Now, outbox));
+
+    public Task ReturnToWaitingAsync(string personId, string connectionId, string visitId, string participantId) =>
+        AsProfessional(personId, visitId, (room, outbox) => room.ReturnToWaiting(connectionId, participantId, Now, outbox));
+
+    public Task RemoveAsync(string personId, string connectionId, string visitId, string participantId) =>
+        AsProfessional(personId, visitId, (room, outbox) => room.Remove(connectionId, participantId, Now, outbox));
+
+    public Task EndVisitAsync(string personId, string connectionId, string visitId) =>
+        AsProfessional(personId, visitId, (room, outbox) => room.End(connectionId, Now, outbox));
+
+    public async Task LeaveVisitAsync(string personId, string connectionId, string visitId)
+    {
+        Me(personId);
+        var room = Room(visitId);
+        var outbox = new Outbox();
+        room.Leave(connectionId, Now, outbox);
+        await outbox.SendAsync(_notifier);
+    }
+
+    /// <summary>Relays offer / answer / ice / restart between two admitted participants of the same visit.</summary>
+    public Task SendSignalAsync(string personId, string connectionId, string visitId, string toParticipantId, string kind, JsonElement payload)
+    {
+        Me(personId);
+        if (kind is null || !SignalKinds.Contains(kind))
+        {
+            throw new VisitException(VisitError.Invalid, "Unknown signal kind: use offer, answer, ice or restart.");
+        }
+
+        if (payload.ValueKind == JsonValueKind.Undefined || JsonMarshal.GetRawUtf8Value(payload).Length > _options.MaxSignalPayloadBytes)
+        {
+            throw new VisitException(VisitError.TooLarge, $"A signal may carry at most {_options.MaxSignalPayloadBytes / 1024} KiB.");
+        }
+
+        var room = Room(visitId);
+        var target = room.Signal(connectionId, toParticipantId, kind, payload, out var message);
+        return _notifier.SignalAsync(target, message);
+    }
+
+    public async Task<ChatMessage> SendChatAsync(string personId, string connectionId, string visitId, string clientMessageId, string text)
+    {
+        Me(personId);
+        if (string.IsNullOrWhiteSpace(clientMessageId) || clientMessageId.Length > 100)
+        {
+            throw new VisitException(VisitError.Invalid, "A chat message needs a client message id of at most 100 characters.");
+        }
+
+        text = text?.Trim() ?? "";
+        if (text.Length == 0)
+        {
+            throw new VisitException(VisitError.Invalid, "A chat message cannot be empty.");
+        }
+
+        if (text.Length > _options.MaxChatLength)
+        {
+            throw new VisitException(VisitError.TooLarge, $"A chat message may be at most {_options.MaxChatLength} characters.");
+        }
+
+        var room = Room(visitId);
+        var outbox = new Outbox();
+        var message = room.Chat(connectionId, clientMessageId, text, Now, outbox);
+        await outbox.SendAsync(_notifier);
+        return message;
+    }
+
+    public async Task ReportPrecheckAsync(string personId, string connectionId, string visitId, JsonElement report)
+    {
+        Me(personId);
+        if (report.ValueKind != JsonValueKind.Object)
+        {
+            throw new VisitException(VisitError.Invalid, "A precheck report is a JSON object.");
+        }
+
+        if (JsonMarshal.GetRawUtf8Value(report).Length > _options.MaxPrecheckBytes)
+        {
+            throw new VisitException(VisitError.TooLarge, $"A precheck report may be at most {_options.MaxPrecheckBytes} bytes.");
+        }
+
+        var room = Room(visitId);
+        var outbox = new Outbox();
+        room.ReportPrecheck(connectionId, PrecheckReports.Summarize(report, Now), report.GetRawText(), Now, outbox);
+        await outbox.SendAsync(_notifier);
+    }
+
+    /// <summary>The hub connection closed: every seat it held starts its reconnection grace.</summary>
+    public async Task DisconnectedAsync(string connectionId)
+    {
+        if (!_connections.TryRemove(connectionId, out var visits))
+        {
+            return;
+        }
+
+        foreach (var visitId in visits.Keys)
+        {
+            if (_rooms.TryGetValue(visitId, out var room))
+            {
+                var outbox = new Outbox();
+                room.Disconnected(connectionId, Now, outbox);
+                await outbox.SendAsync(_notifier);
+            }
+        }
+    }
+
+    /// <summary>Releases seats whose reconnection grace ran out and tells the others.</summary>
+    public async Task<int> SweepGraceAsync()
+    {
+        var expired = 0;
+        foreach (var room in _rooms.Values)
+        {
+            if (!room.HasReconnecting)
+            {
+                continue;
+            }
+
+            var outbox = new Outbox();
+            expired += room.ExpireGrace(Now, outbox);
+            await outbox.SendAsync(_notifier);
+        }
+
+        return expired;
+    }
+
+    /// <summary>A visit this server runs, by id.</summary>
+    public VisitRoom? FindRoom(string visitId) => _rooms.TryGetValue(visitId, out var room) ? room : null;
+
+    /// <summary>The caller's and represented people's appointments that can still be begun or are coming.</summary>
+    public IReadOnlyList<UpcomingAppointment> Upcoming(string personId)
+    {
+        var me = Me(personId);
+        var now = Now;
+        var list = new List<UpcomingAppointment>();
+        foreach (var appointment in Catalog.Appointments.OrderBy(a => a.Start).ThenBy(a => a.Id, StringComparer.Ordinal))
+        {
+            var (opensAt, closesAt) = VisitRoom.WindowOf(appointment, _options);
+            if (closesAt < now)
+            {
+                continue;
+            }
+
+            string? onBehalfOf = null;
+            bool mayAct;
+            if (me.IsProfessional)
+            {
+                if (!Rights.IsProfessionalOf(me, appointment))
+                {
+                    continue;
+                }
+
+                mayAct = true;
+            }
+            else if (appointment.PatientIds.Contains(me.Id))
+            {
+                mayAct = true;
+            }
+            else
+            {
+                var subject = appointment.PatientIds.Select(Catalog.FindPerson).OfType<Person>()
+                    .FirstOrDefault(s => Rights.May(Catalog, me, s, Capability.View, now));
+                if (subject is null)
+                {
+                    continue;
+                }
+
+                onBehalfOf = subject.Id;
+                mayAct = Rights.May(Catalog, me, subject, Capability.Act, now);
+            }
+
+            var status = StatusOf(appointment);
+            string? reason = !mayAct ? "You may view this appointment but not begin its visit."
+                : status == VisitStatus.Ended ? "This visit has ended."
+                : now < opensAt ? "Begin visit opens " + _options.BeginOpensMinutesBefore + " minutes before the start."
+                : null;
+            list.Add(new UpcomingAppointment(appointment, onBehalfOf, reason is null, opensAt, reason, Name(status)));
+        }
+
+        return list;
+    }
+
+    private static string Name(VisitStatus? status) => status is { } s ? VisitRoom.Name(s) : "not-opened";
+
+    private VisitStatus? StatusOf(Appointment appointment)
+    {
+        if (_bySlot.TryGetValue(SlotKey(appointment), out var lazy) && lazy.IsValueCreated)
+        {
+            return lazy.Value.Status;
+        }
+
+        return _store.FindVisit(appointment.Id, appointment.Start)?.Status;
+    }
+
+    private async Task AsProfessional(string personId, string visitId, Action<VisitRoom, Outbox> change)
+    {
+        var me = Me(personId);
+        var room = Room(visitId);
+        if (!Rights.IsProfessionalOf(me, room.Appointment))
+        {
+            throw new VisitException(VisitError.Forbidden, "Only the visit's professional can do that.");
+        }
+
+        var outbox = new Outbox();
+        change(room, outbox);
+        await outbox.SendAsync(_notifier);
+    }
+
+    private VisitRoom Room(string visitId) =>
+        visitId is not null && _rooms.TryGetValue(visitId, out var room)
+            ? room
+            : throw new VisitException(VisitError.NotInVisit, "You are not in this visit.");
+
+    private VisitRoom RoomFor(Appointment appointment)
+    {
+        var lazy = _bySlot.GetOrAdd(SlotKey(appointment), _ => new Lazy<VisitRoom>(() => Load(appointment)));
+        return lazy.Value;
+    }
+
+    private VisitRoom Load(Appointment appointment)
+    {
+        var stored = _store.FindVisit(appointment.Id, appointment.Start);
+        var visitId = stored?.VisitId ?? VisitRoom.NewId("v-");
+        if (stored is null)
+        {
+            _store.SaveVisit(visitId, appointment, VisitStatus.NotOpened, Now);
+        }
+
+        var room = new VisitRoom(visitId, appointment, _store, _options, stored);
+        _rooms[visitId] = room;
+        return room;
+    }
+
+    private static string SlotKey(Appointment appointment) => appointment.Id + "|" + appointment.Start.UtcTicks;
+}
+
+/// <summary>One row of <c>GET /api/appointments/upcoming</c>.</summary>
+public sealed record UpcomingAppointment(Appointment Appointment, string? OnBehalfOf, bool CanBegin, DateTimeOffset BeginOpensAt, string? CannotBeginReason, string VisitState);

@@ -1,0 +1,123 @@
+using VideoVisit.Server.Visits;
+
+namespace VideoVisit.Server.Tests.Visits;
+
+public sealed class ReconnectionRulesTests
+{
+    private readonly World _w = new();
+
+    private async Task<(BeginVisitResult Patient, BeginVisitResult Nurse)> AdmittedAsync()
+    {
+        var patient = await _w.Begin("patient-1");
+        var nurse = await _w.Begin("nurse-1");
+        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId);
+        return (patient, nurse);
+    }
+
+    [Fact]
+    public async Task ADroppedConnectionKeepsTheSeatAsReconnecting()
+    {
+        var (patient, nurse) = await AdmittedAsync();
+
+        await _w.Service.DisconnectedAsync("conn-patient-1");
+
+        Assert.Equal(ParticipantState.Reconnecting, _w.StateOf(nurse.VisitId, patient.ParticipantId));
+        Assert.Equal("reconnecting", _w.Notifier.LastState("conn-nurse-1").Participants.Single(p => p.ParticipantId == patient.ParticipantId).State);
+    }
+
+    [Fact]
+    public async Task ReconnectingInsideTheGraceResumesAdmittedWithoutKnocking()
+    {
+        var (patient, nurse) = await AdmittedAsync();
+        await _w.Service.DisconnectedAsync("conn-patient-1");
+        _w.Time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(0, await _w.Service.SweepGraceAsync());
+
+        var resumed = await _w.Begin("patient-1", connection: "conn-patient-1b");
+
+        Assert.Equal("admitted", resumed.State);
+        Assert.Equal(patient.ParticipantId, resumed.ParticipantId);
+        Assert.DoesNotContain(_w.Store.Events, e => e.Kind == "knocked" && e.At > World.Start - TimeSpan.FromMinutes(5));
+        Assert.Contains(_w.Store.Events, e => e.Kind == "resumed");
+    }
+
+    [Fact]
+    public async Task AWaitingPersonResumesWaitingInTheirPlace()
+    {
+        var p1 = await _w.Begin("patient-1", "appt-group");
+        await _w.Begin("patient-2", "appt-group");
+        await _w.Service.DisconnectedAsync("conn-patient-1");
+
+        var resumed = await _w.Begin("patient-1", "appt-group", connection: "conn-patient-1b");
+
+        Assert.Equal("waiting", resumed.State);
+        Assert.Equal(1, _w.Notifier.LastState("conn-patient-1b").PlaceInLine);
+        Assert.Equal(p1.ParticipantId, resumed.ParticipantId);
+    }
+
+    [Fact]
+    public async Task AfterTheGraceTheSeatIsReleasedAndOthersAreTold()
+    {
+        var (patient, nurse) = await AdmittedAsync();
+        await _w.Service.DisconnectedAsync("conn-patient-1");
+        _w.Time.Advance(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, await _w.Service.SweepGraceAsync());
+
+        Assert.Equal(ParticipantState.Left, _w.StateOf(nurse.VisitId, patient.ParticipantId));
+        Assert.Equal("left", _w.Notifier.LastState("conn-nurse-1").Participants.Single(p => p.ParticipantId == patient.ParticipantId).State);
+        Assert.Equal("waiting", (await _w.Begin("patient-1", connection: "conn-patient-1b")).State);
+    }
+
+    [Fact]
+    public async Task TheGraceIsConfigurable()
+    {
+        var w = new World(new VisitOptions { ReconnectGraceSeconds = 5 });
+        var nurse = await w.Begin("nurse-1");
+        await w.Service.DisconnectedAsync("conn-nurse-1");
+        w.Time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(1, await w.Service.SweepGraceAsync());
+        Assert.Equal(ParticipantState.Left, w.StateOf(nurse.VisitId, nurse.ParticipantId));
+    }
+
+    [Fact]
+    public async Task ASecondDeviceTakesTheSeatAndTheOlderConnectionIsToldWhy()
+    {
+        var (patient, nurse) = await AdmittedAsync();
+
+        var phone = await _w.Begin("patient-1", connection: "conn-phone");
+
+        Assert.Equal(patient.ParticipantId, phone.ParticipantId);
+        Assert.Equal("admitted", phone.State);
+        Assert.Equal("replaced", Assert.Single(_w.Notifier.To<RemovedMessage>("conn-patient-1")).Reason);
+        // The old connection closing later does not disturb the seat.
+        await _w.Service.DisconnectedAsync("conn-patient-1");
+        Assert.Equal(ParticipantState.Admitted, _w.StateOf(nurse.VisitId, patient.ParticipantId));
+        await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "x", "old tab"));
+    }
+
+    [Fact]
+    public async Task ReturningSomeoneWhoIsReconnectingSendsThemBackToWaitingWhenTheyResume()
+    {
+        var (patient, nurse) = await AdmittedAsync();
+        await _w.Service.DisconnectedAsync("conn-patient-1");
+
+        await _w.Service.ReturnToWaitingAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId);
+        var resumed = await _w.Begin("patient-1", connection: "conn-patient-1b");
+
+        Assert.Equal("waiting", resumed.State);
+    }
+
+    [Fact]
+    public async Task OneConnectionCannotHoldTwoSeatsInTheSameVisit()
+    {
+        await _w.Begin("patient-2", "appt-group", connection: "conn-shared");
+
+        var refused = await Assert.ThrowsAsync<VisitException>(() => _w.Begin("patient-2", "appt-group", "patient-3", connection: "conn-shared"));
+        var otherWindow = await _w.Begin("patient-2", "appt-group", "patient-3", connection: "conn-other");
+
+        Assert.Equal(VisitError.WrongState, refused.Error);
+        Assert.Equal("representative", _w.Notifier.LastState("conn-other").Participants.Single(p => p.ParticipantId == otherWindow.ParticipantId).Role);
+    }
+}

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using VideoVisit.Server.Visits;
+
+namespace VideoVisit.Server.Tests.Visits;
+
+public sealed class SignalAndChatRulesTests
+{
+    private readonly World _w = new();
+
+    private static readonly JsonElement Offer = World.Payload("{\"type\":\"offer\",\"sdp\":\"v=0\"}");
+
+    [Fact]
+    public async Task SignalsPassBetweenAdmittedParticipantsOnly()
+    {
+        var patient = await _w.Begin("patient-1");
+        var nurse = await _w.Begin("nurse-1");
+
+        var waitingSender = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("patient-1", "conn-patient-1", nurse.VisitId, nurse.ParticipantId, "offer", Offer));
+        var waitingTarget = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId, "offer", Offer));
+        var toSelf = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, nurse.ParticipantId, "offer", Offer));
+        Assert.All(new[] { waitingSender, waitingTarget, toSelf }, e => Assert.Equal(VisitError.WrongState, e.Error));
+        Assert.DoesNotContain(_w.Notifier.Sent, s => s.Message is SignalMessage);
+
+        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId);
+        await _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId, "offer", Offer);
+
+        var delivered = Assert.Single(_w.Notifier.To<SignalMessage>("conn-patient-1"));
+        Assert.Equal(nurse.ParticipantId, delivered.FromParticipantId);
+        Assert.Equal("v=0", delivered.Payload.GetProperty("sdp").GetString());
+    }
+
+    [Fact]
+    public async Task UnknownSignalKindsAndOversizedPayloadsAreRefused()
+    {
+        var nurse = await _w.Begin("nurse-1");
+        var big = World.Payload(JsonSerializer.Serialize(new { sdp = new string('x', 64 * 1024) }));
+
+        var kind = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "p", "bye", Offer));
+        var size = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "p", "offer", big));
+
+        Assert.Equal(VisitError.Invalid, kind.Error);
+        Assert.Equal(VisitError.TooLarge, size.Error);
+    }
+
+    [Fact]
+    public async Task ChatWithTheSameClientMessageIdIsStoredAndDeliveredOnce()
+    {
+        var patient = await _w.Begin("patient-1");
+        var nurse = await _w.Begin("nurse-1");
+        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId);
+
+        var first = await _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "c-1", "hello");
+        var again = await _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "c-1", "hello");
+
+        Assert.Equal(first.MessageId, again.MessageId);
+        Assert.Single(_w.Notifier.To<ChatMessage>("conn-nurse-1"));
+        Assert.Single(_w.Store.Chat);
+    }
+
+    [Fact]
+    public async Task ChatFromTheWaitingRoomReachesTheProfessionalsNotOtherPeopleWaiting()
+    {
+        await _w.Begin("patient-1", "appt-group");
+        await _w.Begin("patient-2", "appt-group");
+        var nurse = await _w.Begin("nurse-1", "appt-group");
+
+        await _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "w-1", "I am here");
+        await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-1", "Welcome all");
+
+        Assert.Equal(["I am here", "Welcome all"], _w.Notifier.To<ChatMessage>("conn-nurse-1").Select(m => m.Text));
+        Assert.Equal(["I am here", "Welcome all"], _w.Notifier.To<ChatMessage>("conn-patient-1").Select(m => m.Text));
+        Assert.Equal(["Welcome all"], _w.Notifier.To<ChatMessage>("conn-patient-2").Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task ChatIsReplayedToWhoeverJoinsOrResumes()
+    {
+        var nurse = await _w.Begin("nurse-1");
+        await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-1", "Welcome");
+
+        await _w.Begin("patient-1");
+
+        Assert.Equal("Welcome", Assert.Single(_w.Notifier.To<ChatMessage>("conn-patient-1")).Text);
+    }
+
+    [Fact]
+    public async Task ChatNeedsTextWithinTheLimitAndAClientMessageId()
+    {
+        var nurse = await _w.Begin("nurse-1");
+
+        Assert.Equal(VisitError.Invalid, (await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "c", " "))).Error);
+        Assert.Equal(VisitError.TooLarge, (await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "c", new string('x', 2001)))).Error);
+        Assert.Equal(VisitError.Invalid, (await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "", "hi"))).Error);
+        Assert.Equal(2000, (await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "c", new string('x', 2000))).Text.Length);
+    }
+
+    [Fact]
+    public async Task PrecheckIsShownToTheProfessionalAndItsOwnerOnly()
+    {
+        var p1 = await _w.Begin("patient-1", "appt-group");
+        await _w.Begin("patient-2", "appt-group");
+        var nurse = await _w.Begin("nurse-1", "appt-group");
+        await _w.Service.AdmitAllAsync("nurse-1", "conn-nurse-1", nurse.VisitId);
+
+        await _w.Service.ReportPrecheckAsync("patient-1", "conn-patient-1", nurse.VisitId, World.Payload("{\"state\":\"camera-covered\",\"camera\":\"covered\",\"microphone\":\"ok\"}"));
+
+        var forNurse = _w.Notifier.LastState("conn-nurse-1").Participants.Single(p => p.ParticipantId == p1.ParticipantId).Precheck!;
+        Assert.Equal("camera-covered", forNurse.State);
+        Assert.Equal("camera: covered, microphone: ok", forNurse.Summary);
+        Assert.NotNull(_w.Notifier.LastState("conn-patient-1").Participants.Single(p => p.ParticipantId == p1.ParticipantId).Precheck);
+        Assert.Null(_w.Notifier.LastState("conn-patient-2").Participants.Single(p => p.ParticipantId == p1.ParticipantId).Precheck);
+    }
+
+    [Fact]
+    public async Task SomeoneWaitingSeesTheProfessionalsAndThemselvesOnly()
+    {
+        var p1 = await _w.Begin("patient-1", "appt-group");
+        await _w.Begin("patient-2", "appt-group");
+        var nurse = await _w.Begin("nurse-1", "appt-group");
+
+        var view = _w.Notifier.LastState("conn-patient-2");
+
+        Assert.Equal(2, view.Participants.Count);
+        Assert.DoesNotContain(view.Participants, p => p.ParticipantId == p1.ParticipantId);
+        Assert.Contains(view.Participants, p => p.ParticipantId == nurse.ParticipantId);
+        Assert.Equal(2, view.WaitingCount);
+    }
+}
