@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace RelayBench;
+
+/// <summary>The figures one run produces for one server.</summary>
+internal sealed record Figures(double Pps120, double Loss120, double Pps1200, double Loss1200, double RttP50Us, double RttP99Us, double AllocationsPerSecond, double RssMiBPer1000, long BaselineRssKiB);
+
+/// <summary>
+/// The load generator, identical for both servers: allocations with the 401 round trip, then
+/// channels to an echo peer and a fixed window of packets in flight per client (so the figure is
+/// the relay's capacity, not a queue overflowing), then ping-pong round trips.
+/// </summary>
+internal static class LoadGenerator
+{
+    public const int Allocations = 2000;
+    private const int AllocationWorkers = 8;
+    private const int Clients = 4;
+    private const int Window = 16;
+
+    public static Figures Run(ServerProcess server, string secret, TimeSpan duration)
+    {
+        Thread.Sleep(500);
+        var baseline = server.RssKiB();
+        var (perSecond, clients) = Allocate(server.EndPoint, secret, Allocations);
+        Thread.Sleep(1000); // let the server settle before reading its memory
+        var loaded = server.RssKiB();
+        var perThousand = (loaded - baseline) / 1024.0 / (clients.Count / 1000.0);
+        Parallel.ForEach(clients, new ParallelOptions { MaxDegreeOfParallelism = AllocationWorkers }, c =>
+        {
+            c.Delete();
+            c.Dispose();
+        });
+
+        var (pps120, loss120) = Throughput(server.EndPoint, secret, 120, duration);
+        var (pps1200, loss1200) = Throughput(server.EndPoint, secret, 1200, duration);
+        var (p50, p99) = RoundTrips(server.EndPoint, secret, duration);
+        return new Figures(pps120, loss120, pps1200, loss1200, p50, p99, perSecond, perThousand, baseline);
+    }
+
+    private static (double PerSecond, List<BenchClient> Clients) Allocate(IPEndPoint server, string secret, int count)
+    {
+        var clients = new BenchClient?[count];
+        var next = -1;
+        var failures = 0;
+        var watch = Stopwatch.StartNew();
+        var threads = Enumerable.Range(0, AllocationWorkers).Select(_ => new Thread(() =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var client = new BenchClient(server);
+                if (client.Allocate(secret, "bench-" + (i % 50)))
+                {
+                    clients[i] = client;
+                }
+                else
+                {
+                    Interlocked.Increment(ref failures);
+                    client.Dispose();
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        watch.Stop();
+        if (failures > 0)
+        {
+            Console.WriteLine($"  warning: {failures} of {count} allocations failed");
+        }
+
+        var made = clients.Where(c => c is not null).Select(c => c!).ToList();
+        return (made.Count / watch.Elapsed.TotalSeconds, made);
+    }
+
+    /// <summary>Relayed packets per second (both legs of each echo count) and the loss rate.</summary>
+    private static (double Pps, double Loss) Throughput(IPEndPoint server, string secret, int payload, TimeSpan duration)
+    {
+        using var peer = new EchoPeer();
+        var clients = SetUpClients(server, secret, peer.EndPoint);
+        long received = 0, lost = 0;
+        var measuring = false;
+        var stop = false;
+        var threads = clients.Select(client => new Thread(() =>
+        {
+            var packet = new byte[4 + payload];
+            BenchClient.ChannelDataHeader(packet, 0x4000, payload);
+            var buffer = new byte[4096];
+            client.Socket.ReceiveTimeout = 50;
+            for (var i = 0; i < Window; i++)
+            {
+                client.Socket.Send(packet);
+            }
+
+            while (!Volatile.Read(ref stop))
+            {
+                try
+                {
+                    client.Socket.Receive(buffer);
+                    if (Volatile.Read(ref measuring))
+                    {
+                        Interlocked.Increment(ref received);
+                    }
+                }
+                catch (SocketException)
+                {
+                    if (Volatile.Read(ref measuring))
+                    {
+                        Interlocked.Increment(ref lost);
+                    }
+                }
+
+                client.Socket.Send(packet);
+            }
+        }) { IsBackground = true }).ToList();
+        threads.ForEach(t => t.Start());
+        Thread.Sleep(1000); // warm-up: JIT, caches, socket buffers
+        Volatile.Write(ref measuring, true);
+        var watch = Stopwatch.StartNew();
+        Thread.Sleep(duration);
+        Volatile.Write(ref measuring, false);
+        var elapsed = watch.Elapsed.TotalSeconds;
+        var echoes = Interlocked.Read(ref received);
+        var missing = Interlocked.Read(ref lost);
+        Volatile.Write(ref stop, true);
+        threads.ForEach(t => t.Join());
+        clients.ForEach(c => c.Dispose());
+        return (2 * echoes / elapsed, missing / (double)Math.Max(1, echoes + missing));
+    }
+
+    /// <summary>Ping-pong (one packet in flight per client), 120-byte payloads: round-trip p50 and p99 in microseconds.</summary>
+    private static (double P50, double P99) RoundTrips(IPEndPoint server, string secret, TimeSpan duration)
+    {
+        using var peer = new EchoPeer();
+        var clients = SetUpClients(server, secret, peer.EndPoint);
+        var samples = new List<double>[clients.Count];
+        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var threads = clients.Select((client, index) => new Thread(() =>
+        {
+            var list = samples[index] = new List<double>(100_000);
+            var packet = new byte[4 + 120];
+            BenchClient.ChannelDataHeader(packet, 0x4000, 120);
+            var buffer = new byte[4096];
+            client.Socket.ReceiveTimeout = 1000;
+            var warmUp = 200;
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                var sent = Stopwatch.GetTimestamp();
+                client.Socket.Send(packet);
+                try
+                {
+                    client.Socket.Receive(buffer);
+                }
+                catch (SocketException)
+                {
+                    continue;
+                }
+
+                if (warmUp-- <= 0)
+                {
+                    list.Add(Stopwatch.GetElapsedTime(sent).TotalMicroseconds);
+                }
+            }
+        }) { IsBackground = true }).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        clients.ForEach(c => c.Dispose());
+        var all = samples.SelectMany(s => s).Order().ToArray();
+        return (Percentile(all, 0.50), Percentile(all, 0.99));
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+
+    private static List<BenchClient> SetUpClients(IPEndPoint server, string secret, IPEndPoint peer)
+    {
+        var clients = new List<BenchClient>();
+        for (var i = 0; i < Clients; i++)
+        {
+            var client = new BenchClient(server);
+            if (!client.Allocate(secret, "flow-" + i) || !client.ChannelBind(0x4000, peer))
+            {
+                throw new InvalidOperationException("could not set up a relayed flow");
+            }
+
+            clients.Add(client);
+        }
+
+        return clients;
+    }
+
+    /// <summary>The peer: echoes every datagram back to where it came from (the client's relayed address).</summary>
+    private sealed class EchoPeer : IDisposable
+    {
+        private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        private readonly Thread _thread;
+
+        public EchoPeer()
+        {
+            _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _socket.ReceiveBufferSize = 4 << 20;
+            _socket.SendBufferSize = 4 << 20;
+            EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+            _thread = new Thread(Run) { IsBackground = true };
+            _thread.Start();
+        }
+
+        public IPEndPoint EndPoint { get; }
+
+        private void Run()
+        {
+            var buffer = new byte[4096];
+            var from = new SocketAddress(AddressFamily.InterNetwork);
+            try
+            {
+                while (true)
+                {
+                    var n = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
+                    _socket.SendTo(buffer.AsSpan(0, n), SocketFlags.None, from);
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+        }
+
+        public void Dispose()
+        {
+            _socket.Dispose();
+            _thread.Join(2000);
+        }
+    }
+}
