@@ -35,6 +35,9 @@ internal sealed class BenchClient : IDisposable
 
     public Socket Socket => _socket;
 
+    /// <summary>The last error code or failure seen, for diagnostics.</summary>
+    public string LastError { get; private set; } = "";
+
     public IPEndPoint Relayed { get; private set; } = new(IPAddress.None, 0);
 
     /// <summary>Allocate: 401 challenge, then the signed request. False when the server refused.</summary>
@@ -125,10 +128,12 @@ internal sealed class BenchClient : IDisposable
                     return Request(method, attributes, sign);
                 }
 
+                LastError = code == 0 ? "" : $"{method:x}: error {code}";
                 return new Reply(code, realm, nonce, relayed.ToIPEndPoint());
             }
         }
 
+        LastError = $"{method:x}: no response";
         return null;
     }
 

@@ -53,7 +53,7 @@ internal sealed class ServerProcess : IDisposable
         [
             "-n", "--no-cli", "--no-tls", "--no-dtls", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
             $"--listening-port={port}", "--use-auth-secret", $"--static-auth-secret={secret}", "--realm=videovisit",
-            "--allowed-peer-ip=127.0.0.1", "--no-stdout-log", "--log-file=/dev/null", "--simple-log",
+            "--allowed-peer-ip=127.0.0.1", "--allow-loopback-peers", "--no-stdout-log", "--log-file=/dev/null", "--simple-log",
         ]);
 
     private static ServerProcess Start(string name, string fileName, int port, string[] arguments)
