@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace RelayBench;
 
 /// <summary>The figures one run produces for one server.</summary>
-internal sealed record Figures(double Pps120, double Loss120, double Pps1200, double Loss1200, double RttP50Us, double RttP99Us, double AllocationsPerSecond, double RssMiBPer1000, long BaselineRssKiB);
+internal sealed record Figures(double Pps120, double Loss120, double CpuUs120, double Pps1200, double Loss1200, double CpuUs1200, double RttP50Us, double RttP99Us, double AllocationsPerSecond, double RssMiBPer1000, long BaselineRssKiB);
 
 /// <summary>
 /// The load generator, identical for both servers: allocations with the 401 round trip, then
@@ -42,10 +42,10 @@ internal static class LoadGenerator
             c.Dispose();
         });
 
-        var (pps120, loss120) = Throughput(server.EndPoint, secret, 120, duration);
-        var (pps1200, loss1200) = Throughput(server.EndPoint, secret, 1200, duration);
+        var (pps120, loss120, cpu120) = Throughput(server, secret, 120, duration);
+        var (pps1200, loss1200, cpu1200) = Throughput(server, secret, 1200, duration);
         var (p50, p99) = RoundTrips(server.EndPoint, secret, duration);
-        return new Figures(pps120, loss120, pps1200, loss1200, p50, p99, perSecond, perThousand, baseline);
+        return new Figures(pps120, loss120, cpu120, pps1200, loss1200, cpu1200, p50, p99, perSecond, perThousand, baseline);
     }
 
     private static (double PerSecond, List<BenchClient> Clients) Allocate(IPEndPoint server, string secret, int count)
@@ -82,11 +82,11 @@ internal static class LoadGenerator
         return (made.Count / watch.Elapsed.TotalSeconds, made);
     }
 
-    /// <summary>Relayed packets per second (both legs of each echo count) and the loss rate.</summary>
-    private static (double Pps, double Loss) Throughput(IPEndPoint server, string secret, int payload, TimeSpan duration)
+    /// <summary>Relayed packets per second (both legs of each echo count), the loss rate, and the server's CPU microseconds per relayed packet.</summary>
+    private static (double Pps, double Loss, double CpuUs) Throughput(ServerProcess server, string secret, int payload, TimeSpan duration)
     {
         using var peer = new EchoPeer();
-        var clients = SetUpClients(server, secret, peer.EndPoint);
+        var clients = SetUpClients(server.EndPoint, secret, peer.EndPoint);
         long received = 0, lost = 0;
         var measuring = false;
         var stop = false;
@@ -125,16 +125,18 @@ internal static class LoadGenerator
         threads.ForEach(t => t.Start());
         Thread.Sleep(1000); // warm-up: JIT, caches, socket buffers
         Volatile.Write(ref measuring, true);
+        var cpuBefore = server.CpuTime();
         var watch = Stopwatch.StartNew();
         Thread.Sleep(duration);
         Volatile.Write(ref measuring, false);
         var elapsed = watch.Elapsed.TotalSeconds;
+        var cpu = server.CpuTime() - cpuBefore;
         var echoes = Interlocked.Read(ref received);
         var missing = Interlocked.Read(ref lost);
         Volatile.Write(ref stop, true);
         threads.ForEach(t => t.Join());
         clients.ForEach(c => c.Dispose());
-        return (2 * echoes / elapsed, missing / (double)Math.Max(1, echoes + missing));
+        return (2 * echoes / elapsed, missing / (double)Math.Max(1, echoes + missing), cpu.TotalMicroseconds / Math.Max(1, 2 * echoes));
     }
 
     /// <summary>

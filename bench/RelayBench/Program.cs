@@ -25,7 +25,7 @@ for (var round = 0; round < rounds; round++)
         using var server = name == "coturn" ? ServerProcess.StartCoturn(secret, port) : ServerProcess.StartOurs(relayDll, secret, port);
         var figures = LoadGenerator.Run(server, secret, duration);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"round {round + 1} {name,-10} pps120 {figures.Pps120,9:N0} pps1200 {figures.Pps1200,9:N0} rtt p50/p99 {figures.RttP50Us,5:F0}/{figures.RttP99Us,5:F0} us allocs/s {figures.AllocationsPerSecond,7:N0} MiB/1000 {figures.RssMiBPer1000,6:F2} start {figures.BaselineRssKiB / 1024.0,5:F1} MiB"));
+            $"round {round + 1} {name,-10} pps120 {figures.Pps120,9:N0} ({figures.CpuUs120:F2} cpu-us/pkt) pps1200 {figures.Pps1200,9:N0} ({figures.CpuUs1200:F2}) rtt p50/p99 {figures.RttP50Us,5:F0}/{figures.RttP99Us,5:F0} us allocs/s {figures.AllocationsPerSecond,7:N0} MiB/1000 {figures.RssMiBPer1000,6:F2} start {figures.BaselineRssKiB / 1024.0,5:F1} MiB"));
         results[name].Add(figures);
     }
 }
@@ -37,6 +37,8 @@ Console.WriteLine($"median of {rounds} rounds:");
 Console.WriteLine($"{"metric",-44} {"VideoVisit",12} {"coturn 4.6.1",12} {"ours/coturn",12}");
 Row("relayed packets/s, 120 B via channels", ours.Pps120, coturn.Pps120, "N0", higherIsBetter: true);
 Row("relayed packets/s, 1200 B via channels", ours.Pps1200, coturn.Pps1200, "N0", higherIsBetter: true);
+Row("server CPU µs per relayed packet, 120 B", ours.CpuUs120, coturn.CpuUs120, "F2", higherIsBetter: false);
+Row("server CPU µs per relayed packet, 1200 B", ours.CpuUs1200, coturn.CpuUs1200, "F2", higherIsBetter: false);
 Row("  (loss at 120 B / 1200 B, %)", ours.Loss120 * 100 + ours.Loss1200 * 100, coturn.Loss120 * 100 + coturn.Loss1200 * 100, "F2", higherIsBetter: false);
 Row("round trip p50, µs (via relay twice)", ours.RttP50Us, coturn.RttP50Us, "F0", higherIsBetter: false);
 Row("round trip p99, µs", ours.RttP99Us, coturn.RttP99Us, "F0", higherIsBetter: false);
@@ -81,7 +83,8 @@ static Figures Median(List<Figures> all)
     }
 
     return new Figures(
-        M(all.Select(f => f.Pps120)), M(all.Select(f => f.Loss120)), M(all.Select(f => f.Pps1200)), M(all.Select(f => f.Loss1200)),
+        M(all.Select(f => f.Pps120)), M(all.Select(f => f.Loss120)), M(all.Select(f => f.CpuUs120)),
+        M(all.Select(f => f.Pps1200)), M(all.Select(f => f.Loss1200)), M(all.Select(f => f.CpuUs1200)),
         M(all.Select(f => f.RttP50Us)), M(all.Select(f => f.RttP99Us)), M(all.Select(f => f.AllocationsPerSecond)),
         M(all.Select(f => f.RssMiBPer1000)), (long)M(all.Select(f => (double)f.BaselineRssKiB)));
 }

@@ -37,6 +37,15 @@ internal sealed class ServerProcess : IDisposable
         return 0;
     }
 
+    /// <summary>CPU time (user + system) the process has used, from /proc/&lt;pid&gt;/stat.</summary>
+    public TimeSpan CpuTime()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ is 100 on Linux
+    }
+
     public static ServerProcess StartOurs(string relayDll, string secret, int port) =>
         Start("VideoVisit relay", "dotnet", port,
         [
