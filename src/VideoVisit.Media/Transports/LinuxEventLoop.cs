@@ -153,6 +153,43 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
 
     public static int DrainBudget => Budget;
 
+    /// <summary>
+    /// Sends one datagram without blocking, straight to <c>sendto</c>; false when the socket's buffer
+    /// is full or the send failed (UDP: the packet is lost, as on the wire).
+    /// </summary>
+    public static bool TrySend(SafeHandle socket, ReadOnlySpan<byte> datagram, SocketAddress destination)
+    {
+        var added = false;
+        try
+        {
+            socket.DangerousAddRef(ref added);
+            var fd = (int)socket.DangerousGetHandle();
+            fixed (byte* buffer = datagram)
+            fixed (byte* address = destination.Buffer.Span)
+            {
+                nint n;
+                do
+                {
+                    n = sendto(fd, buffer, datagram.Length, MsgDontWait, address, destination.Size);
+                }
+                while (n < 0 && Marshal.GetLastPInvokeError() == EIntr);
+
+                return n >= 0;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
     private void Run()
     {
         var events = stackalloc EpollEvent[MaxEvents];
@@ -208,6 +245,9 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint recvfrom(int fd, byte* buffer, nint length, int flags, byte* address, int* addressLength);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint sendto(int fd, byte* buffer, nint length, int flags, byte* address, int addressLength);
 
     [LibraryImport("libc")]
     private static partial int close(int fd);

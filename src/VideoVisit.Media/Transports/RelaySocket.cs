@@ -143,6 +143,11 @@ internal sealed class RelaySocket : IDisposable, LinuxEventLoop.IReadable
 
     public bool SendTo(ReadOnlySpan<byte> data, SocketAddress peer)
     {
+        if (_peer is not null)
+        {
+            return LinuxEventLoop.TrySend(_socket.SafeHandle, data, peer); // event-loop mode: the socket is non-blocking
+        }
+
         try
         {
             _socket.SendTo(data, SocketFlags.None, peer);

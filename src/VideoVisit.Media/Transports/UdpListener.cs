@@ -42,7 +42,7 @@ internal sealed class UdpListener : IDisposable, LinuxEventLoop.IReadable
     {
         if (_server.Loop is { } loop)
         {
-            _loopSink = new UdpClientSink(_socket, _loopAddress);
+            _loopSink = new UdpClientSink(_socket, _loopAddress, nativeSend: true);
             loop.Register(_socket, this);
         }
         else
@@ -118,12 +118,18 @@ internal sealed class UdpListener : IDisposable, LinuxEventLoop.IReadable
     }
 
     /// <summary>Replies to one UDP source. The listener's instance follows its receive address; <see cref="Persist"/> copies it.</summary>
-    private sealed class UdpClientSink(Socket socket, SocketAddress address) : IClientSink
+    private sealed class UdpClientSink(Socket socket, SocketAddress address, bool nativeSend = false) : IClientSink
     {
         public bool IsStream => false;
 
         public void Send(ReadOnlySpan<byte> packet)
         {
+            if (nativeSend)
+            {
+                LinuxEventLoop.TrySend(socket.SafeHandle, packet, address); // UDP: a full buffer loses this packet only
+                return;
+            }
+
             try
             {
                 socket.SendTo(packet, SocketFlags.None, address);
@@ -138,7 +144,7 @@ internal sealed class UdpListener : IDisposable, LinuxEventLoop.IReadable
         {
             var copy = new SocketAddress(address.Family, address.Size);
             address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
-            return new UdpClientSink(socket, copy);
+            return new UdpClientSink(socket, copy, nativeSend);
         }
     }
 }
