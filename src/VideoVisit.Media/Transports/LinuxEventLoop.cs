@@ -26,7 +26,9 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
     /// <summary>Datagrams read from one socket per wake-up before the others get their turn.</summary>
     private const int Budget = 64;
 
+    private const ulong WakeMarker = ulong.MaxValue;
     private readonly int _epoll;
+    private readonly int _wake;
     private readonly Thread _thread;
     private readonly Lock _lock = new();
     private volatile IReadable?[] _handlers = new IReadable?[4096];
@@ -38,6 +40,14 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
         if (_epoll < 0)
         {
             throw new InvalidOperationException("epoll_create1 failed: errno " + Marshal.GetLastPInvokeError());
+        }
+
+        // An eventfd in the set lets Dispose wake the loop at once instead of waiting out a timeout.
+        _wake = eventfd(0, 0x80000 | 0x800); // EFD_CLOEXEC | EFD_NONBLOCK
+        var ev = new EpollEvent { Events = EpollIn, Data = WakeMarker };
+        if (_wake < 0 || epoll_ctl(_epoll, EpollCtlAdd, _wake, &ev) != 0)
+        {
+            throw new InvalidOperationException("eventfd failed: errno " + Marshal.GetLastPInvokeError());
         }
 
         _thread = new Thread(Run) { IsBackground = true, Name = "turn-epoll" };
@@ -209,6 +219,11 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
             var handlers = _handlers;
             for (var i = 0; i < n; i++)
             {
+                if (events[i].Data == WakeMarker)
+                {
+                    return;
+                }
+
                 var fd = (int)events[i].Data;
                 var handler = fd < handlers.Length ? handlers[fd] : null;
                 handler?.OnReadable(this);
@@ -218,13 +233,20 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
 
     public void Dispose()
     {
-        _stopped = true;
-        if (Thread.CurrentThread != _thread)
+        if (_stopped)
         {
-            _thread.Join(TimeSpan.FromSeconds(2));
+            return;
         }
 
-        _ = close(_epoll);
+        _stopped = true;
+        ulong one = 1;
+        _ = write(_wake, &one, sizeof(ulong));
+        if (Thread.CurrentThread != _thread && _thread.Join(TimeSpan.FromSeconds(2)))
+        {
+            // Closed only once the loop has left epoll_wait, so it never waits on a reused descriptor.
+            _ = close(_epoll);
+            _ = close(_wake);
+        }
     }
 
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
@@ -248,6 +270,12 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint sendto(int fd, byte* buffer, nint length, int flags, byte* address, int addressLength);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int eventfd(uint initval, int flags);
+
+    [LibraryImport("libc")]
+    private static partial nint write(int fd, void* buffer, nint count);
 
     [LibraryImport("libc")]
     private static partial int close(int fd);
