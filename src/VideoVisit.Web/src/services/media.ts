@@ -84,32 +84,23 @@ function constraintsFor(kind: DeviceKind, choice: DeviceChoice): MediaTrackConst
   return id ? { deviceId: { exact: id }, echoCancellation: true, noiseSuppression: true } : { echoCancellation: true };
 }
 
-function reportEnded(track: MediaStreamTrack) {
-  if (state.endedKind !== track.kind && state.stream?.getTracks().includes(track)) {
-    set({ endedKind: track.kind as 'audio' | 'video' });
-  }
-}
-
-// Browsers do not all fire 'ended' when a device goes away (Firefox does not deliver it for every
-// cause), so the live tracks are also looked at once a second. Tracks we stop ourselves are taken
-// out of the stream first and never count.
-let endedPoll: number | undefined;
-function pollEndedTracks() {
-  if (endedPoll !== undefined) return;
-  endedPoll = window.setInterval(() => {
-    const tracks = state.stream?.getTracks() ?? [];
-    if (tracks.length === 0) {
-      window.clearInterval(endedPoll);
-      endedPoll = undefined;
-      return;
-    }
-    tracks.filter((t) => t.readyState === 'ended').forEach(reportEnded);
-  }, 1000);
-}
-
 function watchTrack(track: MediaStreamTrack) {
-  track.addEventListener('ended', () => reportEnded(track));
-  pollEndedTracks();
+  track.addEventListener('ended', () => {
+    if (state.stream?.getTracks().includes(track)) set({ endedKind: track.kind as 'audio' | 'video' });
+  });
+  startWatchdog();
+}
+
+// `ended` fires when the browser ends a track (device unplugged, permission revoked), not when a
+// track is stopped from script; a slow poll of readyState catches both.
+let watchdog: number | undefined;
+function startWatchdog() {
+  if (watchdog !== undefined) return;
+  watchdog = window.setInterval(() => {
+    if (!state.stream) return;
+    const ended = state.stream.getTracks().find((t) => t.readyState === 'ended');
+    if (ended && !state.endedKind) set({ endedKind: ended.kind as 'audio' | 'video' });
+  }, 1000);
 }
 
 async function refreshDevices() {
@@ -219,9 +210,8 @@ export function setTrackEnabled(kind: 'audio' | 'video', enabled: boolean) {
 }
 
 export function releaseMedia() {
-  const tracks = state.stream?.getTracks() ?? [];
+  state.stream?.getTracks().forEach((t) => t.stop());
   set({ stream: null, endedKind: undefined });
-  tracks.forEach((t) => t.stop());
 }
 
 export function canChooseSpeaker() {

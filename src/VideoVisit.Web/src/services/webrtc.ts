@@ -59,6 +59,7 @@ export function qualityOf(rttMs?: number, lossPercent?: number): Quality {
 
 export class PeerMesh {
   private readonly peers = new Map<string, Peer>();
+  private readonly early = new Map<string, RTCIceCandidateInit[]>();
   private statsTimer: number;
   private closed = false;
 
@@ -73,10 +74,10 @@ export class PeerMesh {
       if (!wanted.has(id)) this.drop(id);
     }
     for (const id of wanted) {
-      if (!this.peers.has(id) && isOfferer(this.options.selfId, id)) {
-        const peer = this.create(id);
-        void this.offer(peer, false);
-      }
+      if (!isOfferer(this.options.selfId, id)) continue;
+      const existing = this.peers.get(id);
+      if (!existing) void this.offer(this.create(id), false);
+      else if (!existing.pc.localDescription && !existing.makingOffer) void this.offer(existing, false);
     }
   }
 
@@ -115,10 +116,16 @@ export class PeerMesh {
         case 'ice': {
           const peer = this.peers.get(from);
           const candidate = (typeof payload === 'string' ? JSON.parse(payload) : payload) as RTCIceCandidateInit;
-          if (!peer || !peer.pc.remoteDescription) {
-            // Candidates can outrun the offer through the hub; keep them for the connection.
-            const target = peer ?? this.create(from);
-            target.pendingCandidates.push(candidate);
+          if (!peer) {
+            // Candidates can outrun the offer through the hub; keep them for the connection to come
+            // (late ones from a closed connection are harmless: their ufrag no longer matches).
+            const early = this.early.get(from) ?? [];
+            early.push(candidate);
+            this.early.set(from, early.slice(-50));
+            return;
+          }
+          if (!peer.pc.remoteDescription) {
+            peer.pendingCandidates.push(candidate);
             return;
           }
           await peer.pc.addIceCandidate(candidate).catch((e) => log.warn('addIceCandidate', (e as Error).message));
@@ -172,11 +179,12 @@ export class PeerMesh {
       id,
       pc,
       offerer: isOfferer(this.options.selfId, id),
-      pendingCandidates: [],
+      pendingCandidates: this.early.get(id) ?? [],
       makingOffer: false,
       info: { participantId: id, connectionState: 'new', path: 'unknown', quality: 'unknown', stream: null },
     };
     this.peers.set(id, peer);
+    this.early.delete(id);
     pc.onicecandidate = (e) => {
       if (e.candidate) {
         void this.options.send(id, 'ice', e.candidate.toJSON()).catch(() => undefined);

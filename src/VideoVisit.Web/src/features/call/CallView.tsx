@@ -88,7 +88,7 @@ export function CallView({
         )}
       </div>
 
-      <div className={`tiles count-${Math.min(count, 9)}`} data-testid="tiles">
+      <div className={`tiles count-${Math.min(count, 9)}`} data-testid="tiles" data-tile-count={count}>
         <figure className="tile self" data-testid="self-tile">
           <SelfVideo stream={media.stream} label={t('call.selfView')} />
           <figcaption>

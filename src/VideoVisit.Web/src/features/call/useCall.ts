@@ -75,7 +75,14 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
         relayOnly: settings.relayOnly,
         localStream: () => getLocalMedia().stream,
         send: (to, kind, payload) => visitHub.sendSignal(visitId, to, kind, payload),
-        onChange: () => setPeers(created?.list() ?? []),
+        onChange: () => {
+          const list = created?.list() ?? [];
+          // A closed connection's first frame no longer counts: the next one is timed afresh.
+          for (const id of Object.keys(debug.firstRemoteFrameAt)) {
+            if (!list.some((p) => p.participantId === id && p.stream)) delete debug.firstRemoteFrameAt[id];
+          }
+          setPeers(list);
+        },
       });
       mesh.current = created;
       debug.peers = () => (created?.list() ?? []).map(({ stream: _s, ...rest }) => rest);

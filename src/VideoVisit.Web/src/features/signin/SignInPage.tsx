@@ -104,7 +104,6 @@ export function SignInPage() {
                   className="person"
                   data-testid={`person-${p.id}`}
                   data-person-id={p.id}
-                  aria-label={t('signin.as', { name: `${p.name} (${p.id})` })}
                   disabled={busy !== null}
                   onClick={() => void signInAs(p)}
                 >
