@@ -106,4 +106,10 @@ public sealed class TurnOptions
     /// they never collide with DTLS-SRTP demultiplexing (RFC 7983); off by default.
     /// </summary>
     public bool AllowRfc5766ChannelNumbers { get; set; }
+
+    /// <summary>
+    /// On Linux x64, read all UDP sockets from one epoll event loop (the default, and the fast path);
+    /// false uses .NET's asynchronous sockets everywhere.
+    /// </summary>
+    public bool UseEventLoop { get; set; } = true;
 }

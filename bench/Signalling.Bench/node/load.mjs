@@ -1,6 +1,6 @@
 // Load driver for the signalling benchmark, using the official @microsoft/signalr client.
 //
-//   node load.mjs --url http://127.0.0.1:5000 --mode videovisit|bare --visits 1000 [--rate 100] [--join-concurrency 64]
+//   node load.mjs --url http://127.0.0.1:5000 --mode videovisit|bare --visits 1000 [--rate 100] [--warmup 50] [--join-concurrency 64]
 //
 // Per visit (one professional, one patient): begin (both), admit, offer (~3 KB), answer (~3 KB),
 // 10 ICE candidates each way, one chat message, leave (both). In "bare" mode the same round trips go
@@ -20,6 +20,8 @@ const mode = args.mode ?? "videovisit";
 const visits = Number(args.visits ?? 1000);
 const rate = Number(args.rate ?? 100);
 const joinConcurrency = Number(args["join-concurrency"] ?? 64);
+// The first flows run while the server still compiles its hot paths: they run, but are not measured.
+const warmup = Number(args.warmup ?? 0);
 const bare = mode === "bare";
 
 const sdp = (kind) => "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\n" + `a=${kind}:`.padEnd(3000, "x") + "\r\n";
@@ -56,6 +58,7 @@ async function token(personId) {
 }
 
 const latencies = [];
+const timeline = [];
 const chatLatencies = [];
 let errors = 0;
 let firstError = null;
@@ -145,6 +148,13 @@ if (process.stdin.isTTY === undefined || !process.stdin.isTTY) {
 
 // --- signalling: offer, answer, ICE both ways, chat, leave
 function runVisit(v) {
+  const measured = v.index >= warmup;
+  const record = (m) => {
+    if (!measured) return;
+    const latency = performance.now() - m.payload.t;
+    latencies.push(latency);
+    timeline.push([m.payload.t, latency]);
+  };
   return new Promise((resolve) => {
     let proIce = 0;
     let patIce = 0;
@@ -157,7 +167,7 @@ function runVisit(v) {
         const sentAt = performance.now();
         await api.chat(v.pat, v, v.pro.participantId, `chat-${v.index}`, "Hello, can you hear me?");
         await chatReceived;
-        chatLatencies.push(performance.now() - sentAt);
+        if (measured) chatLatencies.push(performance.now() - sentAt);
         await Promise.all([api.leave(v.pat, v), api.leave(v.pro, v)]);
       } catch (e) {
         fail(e);
@@ -175,7 +185,7 @@ function runVisit(v) {
       }
     };
     v.pat.handlers.Signal = (m) => {
-      latencies.push(performance.now() - m.payload.t);
+      record(m);
       if (m.kind === "offer") {
         api.signal(v.pat, v, v.pro.participantId, "answer", { type: "answer", sdp: ANSWER, t: performance.now() })
           .then(() => sendIce(v.pat, v.pro.participantId))
@@ -186,7 +196,7 @@ function runVisit(v) {
       }
     };
     v.pro.handlers.Signal = (m) => {
-      latencies.push(performance.now() - m.payload.t);
+      record(m);
       if (m.kind === "answer") {
         sendIce(v.pro, v.pat.participantId).catch(fail);
       } else if (m.kind === "ice") {
@@ -212,12 +222,20 @@ for (const v of list) {
 const deadline = new Promise((r) => setTimeout(() => r("timeout"), 120_000));
 if ((await Promise.race([Promise.all(flows), deadline])) === "timeout") fail("flows timed out");
 const flowSeconds = (performance.now() - flowStarted) / 1000;
+const expectedSignals = (visits - Math.min(warmup, visits)) * (2 + 2 * ICE_EACH_WAY);
+if (latencies.length !== expectedSignals) fail(`delivered ${latencies.length} of ${expectedSignals} measured signals`);
 
 await pool(people, 64, async (p) => { await p.connection.stop().catch(() => {}); });
 
+if (process.env.BENCH_TIMELINE) {
+  const buckets = {};
+  for (const [t, l] of timeline) (buckets[Math.floor((t - flowStarted) / 500)] ??= []).push(l);
+  for (const [b, ls] of Object.entries(buckets)) console.error(`t=${b * 0.5}s n=${ls.length} p50=${percentile(ls, 50).toFixed(2)} p99=${percentile(ls, 99).toFixed(2)} max=${percentile(ls, 100).toFixed(1)}`);
+}
 const result = {
   mode,
   visits,
+  warmupVisits: Math.min(warmup, visits),
   connections: people.length,
   connectSeconds: +connectSeconds.toFixed(2),
   joinSeconds: +joinSeconds.toFixed(3),

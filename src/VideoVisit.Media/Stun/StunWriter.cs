@@ -38,6 +38,8 @@ internal ref struct StunWriter
 
     public readonly ReadOnlySpan<byte> Written => _buffer[.._length];
 
+    public readonly ReadOnlySpan<byte> TransactionId => _buffer.Slice(8, StunConstants.TransactionIdLength);
+
     /// <summary>Reserves an attribute of <paramref name="valueLength"/> bytes and returns its value to fill.</summary>
     public Span<byte> Reserve(ushort type, int valueLength)
     {

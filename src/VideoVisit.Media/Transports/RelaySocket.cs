@@ -9,7 +9,7 @@ namespace VideoVisit.Media.Transports;
 /// peer datagrams into a buffer with headroom in front, so the ChannelData or Data indication
 /// header is written in place and the datagram is forwarded without a copy.
 /// </summary>
-internal sealed class RelaySocket : IDisposable
+internal sealed class RelaySocket : IDisposable, LinuxEventLoop.IReadable
 {
     /// <summary>Room for the largest header written in front of peer data: a Data indication with an IPv6 XOR-PEER-ADDRESS.</summary>
     public const int Headroom = 48;
@@ -18,8 +18,11 @@ internal sealed class RelaySocket : IDisposable
     public const int MaxDatagram = 2048;
 
     private readonly Socket _socket;
-    private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(Headroom + MaxDatagram + 4);
+    private byte[]? _buffer;
     private int _disposed;
+    private TurnServer? _server;
+    private Allocation? _allocation;
+    private SocketAddress? _peer;
 
     private RelaySocket(Socket socket)
     {
@@ -103,10 +106,48 @@ internal sealed class RelaySocket : IDisposable
         return null;
     }
 
-    public void Start(TurnServer server, Allocation allocation) => _ = ReceiveLoopAsync(server, allocation);
+    public void Start(TurnServer server, Allocation allocation)
+    {
+        _server = server;
+        _allocation = allocation;
+        if (server.Loop is { } loop)
+        {
+            _peer = new SocketAddress(_socket.AddressFamily);
+            loop.Register(_socket, this);
+        }
+        else
+        {
+            _buffer = GC.AllocateUninitializedArray<byte>(Headroom + MaxDatagram + 4);
+            _ = ReceiveLoopAsync(server, allocation);
+        }
+    }
+
+    /// <summary>Event-loop mode: relay the datagrams peers sent, read into the loop's shared buffer.</summary>
+    public void OnReadable(LinuxEventLoop loop)
+    {
+        var buffer = loop.Buffer;
+        for (var i = 0; i < LinuxEventLoop.DrainBudget; i++)
+        {
+            var received = LinuxEventLoop.TryReceive(_socket.SafeHandle, buffer.AsSpan(Headroom, MaxDatagram), _peer!);
+            if (received == -1)
+            {
+                return;
+            }
+
+            if (received >= 0 && received <= MaxDatagram)
+            {
+                _server!.HandlePeerPacket(_allocation!, buffer, received, _peer!);
+            }
+        }
+    }
 
     public bool SendTo(ReadOnlySpan<byte> data, SocketAddress peer)
     {
+        if (_peer is not null)
+        {
+            return LinuxEventLoop.TrySend(_socket.SafeHandle, data, peer); // event-loop mode: the socket is non-blocking
+        }
+
         try
         {
             _socket.SendTo(data, SocketFlags.None, peer);
@@ -126,6 +167,7 @@ internal sealed class RelaySocket : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            _server?.Loop?.Unregister(_socket, this);
             _socket.Dispose();
         }
     }
@@ -133,7 +175,8 @@ internal sealed class RelaySocket : IDisposable
     private async Task ReceiveLoopAsync(TurnServer server, Allocation allocation)
     {
         var peer = new SocketAddress(_socket.AddressFamily);
-        var memory = _buffer.AsMemory(Headroom, MaxDatagram);
+        var buffer = _buffer!;
+        var memory = buffer.AsMemory(Headroom, MaxDatagram);
         while (Volatile.Read(ref _disposed) == 0)
         {
             int received;
@@ -150,7 +193,7 @@ internal sealed class RelaySocket : IDisposable
                 return;
             }
 
-            server.HandlePeerPacket(allocation, _buffer, received, peer);
+            server.HandlePeerPacket(allocation, buffer, received, peer);
         }
     }
 }

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using VideoVisit.Media.Stun;
 using VideoVisit.Media.Turn;
 
@@ -78,14 +80,13 @@ internal sealed class TurnTcpListener : IDisposable
             }
 
             client.NoDelay = true;
-            client.SendTimeout = 2000; // a client that stops reading loses its connection, not the relay's threads
             _ = RunConnectionAsync(client);
         }
     }
 
     private async Task RunConnectionAsync(Socket socket)
     {
-        using var connection = new TcpClientConnection(socket);
+        using var connection = new TcpClientConnection(socket, _server.Counters);
         var tuple = new FiveTuple(
             ClientTransport.Tcp,
             TransportAddress.From((IPEndPoint)socket.RemoteEndPoint!),
@@ -157,34 +158,68 @@ internal sealed class TurnTcpListener : IDisposable
         }
     }
 
-    /// <summary>A TCP client: writes are serialised so messages never interleave on the stream.</summary>
-    private sealed class TcpClientConnection(Socket socket) : IClientSink, IDisposable
+    /// <summary>
+    /// A TCP client. Sends never block the caller (which may be a socket completion running inline):
+    /// packets are copied into a bounded queue that one writer drains; when a client stops reading
+    /// and the queue is full, its packets are dropped, as UDP would lose them.
+    /// </summary>
+    private sealed class TcpClientConnection : IClientSink, IDisposable
     {
-        private readonly Lock _sendLock = new();
+        private const int MaxQueued = 512;
+        private readonly Socket _socket;
+        private readonly Channel<(byte[] Buffer, int Length)> _queue =
+            Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+        public TcpClientConnection(Socket socket, TurnCounters counters)
+        {
+            _socket = socket;
+            Counters = counters;
+            _ = WriteLoopAsync();
+        }
+
+        private TurnCounters Counters { get; }
 
         public bool IsStream => true;
 
         public void Send(ReadOnlySpan<byte> packet)
         {
-            lock (_sendLock)
+            var buffer = ArrayPool<byte>.Shared.Rent(packet.Length);
+            packet.CopyTo(buffer);
+            if (!_queue.Writer.TryWrite((buffer, packet.Length)))
             {
-                try
-                {
-                    while (packet.Length > 0)
-                    {
-                        var sent = socket.Send(packet, SocketFlags.None);
-                        packet = packet[sent..];
-                    }
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    // The receive loop sees the broken connection and cleans up.
-                }
+                ArrayPool<byte>.Shared.Return(buffer);
+                Counters.Drop(TurnDropReason.SendFailed);
             }
         }
 
         public IClientSink Persist() => this;
 
-        public void Dispose() => socket.Dispose();
+        private async Task WriteLoopAsync()
+        {
+            try
+            {
+                await foreach (var (buffer, length) in _queue.Reader.ReadAllAsync())
+                {
+                    try
+                    {
+                        await _socket.SendAsync(buffer.AsMemory(0, length), SocketFlags.None);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // The receive loop sees the broken connection and cleans up.
+            }
+        }
+
+        public void Dispose()
+        {
+            _queue.Writer.TryComplete();
+            _socket.Dispose();
+        }
     }
 }

@@ -10,7 +10,7 @@ namespace VideoVisit.Media.Transports;
 /// cheapest receive path in .NET) and hands each to the dispatcher. One thread keeps every
 /// client's packets in order.
 /// </summary>
-internal sealed class UdpListener : IDisposable
+internal sealed class UdpListener : IDisposable, LinuxEventLoop.IReadable
 {
     private readonly Socket _socket;
     private readonly TurnServer _server;
@@ -38,11 +38,47 @@ internal sealed class UdpListener : IDisposable
 
     public IPEndPoint LocalEndPoint { get; }
 
-    public void Start() => _thread.Start();
+    public void Start()
+    {
+        if (_server.Loop is { } loop)
+        {
+            _loopSink = new UdpClientSink(_socket, _loopAddress, nativeSend: true);
+            loop.Register(_socket, this);
+        }
+        else
+        {
+            _thread.Start();
+        }
+    }
+
+    private readonly SocketAddress _loopAddress = new(AddressFamily.InterNetworkV6);
+    private UdpClientSink? _loopSink;
+
+    /// <summary>Event-loop mode: drain the datagrams waiting on the listener.</summary>
+    public void OnReadable(LinuxEventLoop loop)
+    {
+        var buffer = loop.Buffer.AsSpan(0, 65536);
+        for (var i = 0; i < LinuxEventLoop.DrainBudget; i++)
+        {
+            var received = LinuxEventLoop.TryReceive(_socket.SafeHandle, buffer, _loopAddress);
+            if (received == -1)
+            {
+                return;
+            }
+
+            if (received < 0 || received > buffer.Length || !TransportAddress.TryFrom(_loopAddress, out var client))
+            {
+                continue;
+            }
+
+            _server.HandleClientPacket(buffer[..received], new FiveTuple(ClientTransport.Udp, client, _local), _loopSink!);
+        }
+    }
 
     public void Dispose()
     {
         _stopped = true;
+        _server.Loop?.Unregister(_socket, this);
         _socket.Dispose();
         if (_thread.IsAlive && Thread.CurrentThread != _thread)
         {
@@ -82,12 +118,18 @@ internal sealed class UdpListener : IDisposable
     }
 
     /// <summary>Replies to one UDP source. The listener's instance follows its receive address; <see cref="Persist"/> copies it.</summary>
-    private sealed class UdpClientSink(Socket socket, SocketAddress address) : IClientSink
+    private sealed class UdpClientSink(Socket socket, SocketAddress address, bool nativeSend = false) : IClientSink
     {
         public bool IsStream => false;
 
         public void Send(ReadOnlySpan<byte> packet)
         {
+            if (nativeSend)
+            {
+                LinuxEventLoop.TrySend(socket.SafeHandle, packet, address); // UDP: a full buffer loses this packet only
+                return;
+            }
+
             try
             {
                 socket.SendTo(packet, SocketFlags.None, address);
@@ -102,7 +144,7 @@ internal sealed class UdpListener : IDisposable
         {
             var copy = new SocketAddress(address.Family, address.Size);
             address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
-            return new UdpClientSink(socket, copy);
+            return new UdpClientSink(socket, copy, nativeSend);
         }
     }
 }

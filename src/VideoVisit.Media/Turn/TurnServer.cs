@@ -47,12 +47,16 @@ internal sealed partial class TurnServer : IDisposable
         _replyLimiter = new ReplyRateLimiter(time, options.UnauthenticatedRepliesPerSecond);
         var listen = IPAddress.Parse(options.ListenAddress);
         _relayBindAddress = listen.AddressFamily == AddressFamily.InterNetwork ? listen : IPAddress.Any;
+        Loop = options.UseEventLoop && LinuxEventLoop.IsSupported ? new LinuxEventLoop() : null;
         _advertisedAddress = !string.IsNullOrWhiteSpace(options.RelayAddress) ? IPAddress.Parse(options.RelayAddress)
             : !listen.Equals(IPAddress.Any) && !listen.Equals(IPAddress.IPv6Any) ? _relayBindAddress
             : null;
     }
 
     public TurnOptions Options { get; }
+
+    /// <summary>The epoll loop that reads every UDP socket (Linux x64), or null where .NET's asynchronous sockets do.</summary>
+    internal LinuxEventLoop? Loop { get; }
 
     public TimeProvider Time { get; }
 
@@ -493,5 +497,7 @@ internal sealed partial class TurnServer : IDisposable
         {
             Delete(allocation);
         }
+
+        Loop?.Dispose();
     }
 }

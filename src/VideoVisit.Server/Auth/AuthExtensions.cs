@@ -16,6 +16,15 @@ internal static partial class AuthExtensions
             .Validate(o => string.IsNullOrEmpty(o.SigningKey) || Encoding.UTF8.GetByteCount(o.SigningKey) >= 32, "Auth:SigningKey must be at least 32 bytes.")
             .Validate(o => string.IsNullOrEmpty(o.DevIssuer.SigningKey) || Encoding.UTF8.GetByteCount(o.DevIssuer.SigningKey) >= 32, "Auth:DevIssuer:SigningKey must be at least 32 bytes.")
             .Validate(o => o.DevIssuer.TokenLifetimeMinutes is > 0 and <= 24 * 60, "Auth:DevIssuer:TokenLifetimeMinutes must be 1..1440.")
+            .Validate(
+                o => o.DevIssuer.Enabled || !string.IsNullOrWhiteSpace(o.Authority) || !string.IsNullOrEmpty(o.SigningKey),
+                "No token issuer is configured: set Auth:Authority and Auth:Audience (OpenID Connect), or Auth:Issuer, Auth:Audience and Auth:SigningKey, or Auth:DevIssuer:Enabled=true for the demo.")
+            .Validate(
+                o => (string.IsNullOrWhiteSpace(o.Authority) && string.IsNullOrEmpty(o.SigningKey)) || !string.IsNullOrWhiteSpace(o.Audience),
+                "Auth:Audience is required with Auth:Authority or Auth:SigningKey.")
+            .Validate(
+                o => string.IsNullOrEmpty(o.SigningKey) || !string.IsNullOrWhiteSpace(o.Issuer) || !string.IsNullOrWhiteSpace(o.Authority),
+                "Auth:Issuer is required with Auth:SigningKey.")
             .ValidateOnStart();
         builder.Services.AddSingleton<DevTokenIssuer>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();

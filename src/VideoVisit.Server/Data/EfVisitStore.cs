@@ -62,7 +62,22 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
         }
     });
 
-    public void AppendEvent(VisitEvent visitEvent) => Enqueue(db => db.VisitEvents.Add(new VisitEventRow
+    public void AppendEvent(VisitEvent visitEvent)
+    {
+        // Operators see the lifecycle by visit and event; who it was stays in the audit trail, not the log.
+        if (visitEvent.Kind is "opened" or "ended" or "removed" or "grace-expired")
+        {
+            VisitEventLogged(log, visitEvent.VisitId, visitEvent.Kind);
+        }
+        else
+        {
+            VisitEventDetail(log, visitEvent.VisitId, visitEvent.Kind, visitEvent.ParticipantId);
+        }
+
+        Enqueue(db => db.VisitEvents.Add(ToRow(visitEvent)));
+    }
+
+    private static VisitEventRow ToRow(VisitEvent visitEvent) => new()
     {
         VisitId = visitEvent.VisitId,
         At = visitEvent.At,
@@ -73,7 +88,7 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
         TargetParticipantId = visitEvent.TargetParticipantId,
         TargetPersonId = visitEvent.TargetPersonId,
         Detail = visitEvent.Detail,
-    }));
+    };
 
     public void SaveChat(StoredChat chat) => Enqueue(db => db.Chat.Add(new ChatRow
     {
@@ -156,16 +171,20 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
 
             try
             {
-                await using var db = await contexts.CreateDbContextAsync();
-                foreach (var item in batch)
+                // A batch of flush markers alone has nothing to save.
+                if (batch.Exists(item => item is Action<VideoVisitDb>))
                 {
-                    if (item is Action<VideoVisitDb> write)
+                    await using var db = await contexts.CreateDbContextAsync();
+                    foreach (var item in batch)
                     {
-                        write(db);
+                        if (item is Action<VideoVisitDb> write)
+                        {
+                            write(db);
+                        }
                     }
-                }
 
-                await db.SaveChangesAsync();
+                    await db.SaveChangesAsync();
+                }
             }
 #pragma warning disable CA1031 // The loop must outlive one bad batch; the failure is logged.
             catch (Exception ex)
@@ -182,6 +201,12 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
             batch.Clear();
         }
     }
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Visit {VisitId}: {Event}")]
+    private static partial void VisitEventLogged(ILogger logger, string visitId, string @event);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Visit {VisitId}: {Event} ({ParticipantId})")]
+    private static partial void VisitEventDetail(ILogger logger, string visitId, string @event, string? participantId);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Saving {Count} visit records failed")]
     private static partial void BatchFailed(ILogger logger, int count, Exception exception);

@@ -37,7 +37,10 @@ internal sealed class HubVisitNotifier(IHubContext<VisitHub, IVisitClient> hub) 
     public Task VisitEndedAsync(string connectionId, VisitEndedMessage message) => hub.Clients.Client(connectionId).VisitEnded(message);
 }
 
-/// <summary>Releases seats whose reconnection grace ran out, every <see cref="VisitOptions.GraceSweepMilliseconds"/>.</summary>
+/// <summary>
+/// Every <see cref="VisitOptions.GraceSweepMilliseconds"/>: releases seats whose reconnection grace ran
+/// out, and lets finished visits leave memory.
+/// </summary>
 internal sealed partial class GraceSweeper(VisitService visits, TimeProvider time, ILogger<GraceSweeper> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -52,6 +55,8 @@ internal sealed partial class GraceSweeper(VisitService visits, TimeProvider tim
                 {
                     SeatsReleased(log, expired);
                 }
+
+                await visits.EvictFinishedAsync();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -27,6 +27,9 @@ public interface IVisitStore
     void SaveChat(StoredChat chat);
 
     void SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson);
+
+    /// <summary>Completes once every write queued so far is saved (before reading a visit back).</summary>
+    Task FlushAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>The source of the current <see cref="Catalog"/>.</summary>

@@ -375,6 +375,19 @@ public sealed class VisitRoom
         }
     }
 
+    /// <summary>
+    /// Nobody holds a seat and nobody can take one any more (the visit ended, or its begin window
+    /// closed): the room can leave memory; its record stays in the store.
+    /// </summary>
+    public bool IsFinished(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            return !_participants.Exists(p => p.IsActive)
+                && (Status == VisitStatus.Ended || now > WindowOf(Appointment, _options).ClosesAt);
+        }
+    }
+
     public bool HasReconnecting
     {
         get

@@ -88,9 +88,10 @@ public sealed class VisitService
         }
 
         var room = RoomFor(appointment);
+        // Known before the seat is taken, so a connection that drops at this moment still starts its grace.
+        _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[room.VisitId] = 0;
         var outbox = new Outbox();
         var result = room.Join(actor, onBehalfOf, role, connectionId, Now, outbox);
-        _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[room.VisitId] = 0;
         await outbox.SendAsync(_notifier);
         return result;
     }
@@ -219,6 +220,33 @@ public sealed class VisitService
         }
 
         return expired;
+    }
+
+    /// <summary>
+    /// Lets finished visits leave memory; returns how many. A finished visit takes no more writes, so
+    /// once what was queued before is saved, reading it back from the store gives the same visit.
+    /// </summary>
+    public async Task<int> EvictFinishedAsync()
+    {
+        var now = Now;
+        var finished = _bySlot.Where(s => s.Value.IsValueCreated && s.Value.Value.IsFinished(now)).ToList();
+        if (finished.Count == 0)
+        {
+            return 0;
+        }
+
+        await _store.FlushAsync();
+        var evicted = 0;
+        foreach (var slot in finished)
+        {
+            if (_bySlot.TryRemove(slot))
+            {
+                _rooms.TryRemove(slot.Value.Value.VisitId, out _);
+                evicted++;
+            }
+        }
+
+        return evicted;
     }
 
     /// <summary>A visit this server runs, by id.</summary>

@@ -20,19 +20,33 @@ public sealed class ChromiumFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        _browser = await LaunchAsync([]);
+    }
+
+    /// <summary>
+    /// Another Chromium with extra command-line switches (the caller closes it), e.g. a fake camera
+    /// file, or with Playwright's <c>--disable-popup-blocking</c> left out so the blocker is on.
+    /// </summary>
+    public Task<IBrowser> LaunchAsync(IEnumerable<string> extraArgs, IEnumerable<string>? ignoreDefaultArgs = null)
+    {
+        var playwright = _playwright ?? throw new InvalidOperationException("Playwright is not started");
+        return playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ExecutablePath,
             Headless = true,
             Timeout = 60_000,
+            IgnoreDefaultArgs = ignoreDefaultArgs,
             Args =
             [
                 "--use-fake-device-for-media-stream",
+                // The microphone level meter's AudioContext may start without a click, as after one.
+                "--autoplay-policy=no-user-gesture-required",
                 // This machine's network is closed: without these Chromium keeps dialling Google.
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
                 "--no-first-run",
+                .. extraArgs,
             ],
         });
     }

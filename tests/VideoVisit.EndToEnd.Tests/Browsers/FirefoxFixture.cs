@@ -23,6 +23,13 @@ public sealed class FirefoxFixture : IAsyncLifetime
         ["media.navigator.streams.fake"] = true,
         ["permissions.default.camera"] = 1,
         ["permissions.default.microphone"] = 1,
+        // The microphone level meter's AudioContext may start without a click, as after one.
+        ["media.autoplay.default"] = 0,
+        ["media.autoplay.block-webaudio"] = false,
+        // No sound card here: a null audio backend still runs Web Audio graphs (the level meter).
+        ["media.cubeb.force_null_context"] = true,
+        // The test relay listens on 127.0.0.1; Firefox leaves loopback out of ICE unless told.
+        ["media.peerconnection.ice.loopback"] = true,
     };
 
     public async Task InitializeAsync()

@@ -69,6 +69,25 @@ public sealed class PersistenceTests
         System.Text.RegularExpressions.Regex.Replace(json, "\"visitState\":\"[a-z-]+\"", "");
 
     [Fact]
+    public async Task AnEndedVisitStaysEndedAfterItLeavesMemory()
+    {
+        await using var server = await VisitServer.StartAsync();
+        await using var visit = await VisitScenario.StartAsync(server, admit: true);
+        await visit.Nurse.InvokeAsync("EndVisit", visit.VisitId);
+        var visits = server.Server.Services.GetRequiredService<VideoVisit.Server.Visits.VisitService>();
+
+        var deadline = DateTime.UtcNow + VisitServer.Timeout;
+        while (visits.FindRoom(visit.VisitId) is not null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Null(visits.FindRoom(visit.VisitId));
+        await using var again = await server.ConnectAsync("nurse-1");
+        Assert.Contains("ended", await again.InvokeExpectingErrorAsync("BeginVisit", "appt-1", null), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReadyzReportsTheDatabase()
     {
         await using var server = await VisitServer.StartAsync();

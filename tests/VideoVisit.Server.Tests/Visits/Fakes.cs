@@ -36,6 +36,8 @@ public sealed class MemoryStore : IVisitStore
     public void SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson)
     {
     }
+
+    public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 
 public sealed class RecordingNotifier : IVisitNotifier

@@ -121,3 +121,34 @@ public sealed class ReconnectionRulesTests
         Assert.Equal("representative", _w.Notifier.LastState("conn-other").Participants.Single(p => p.ParticipantId == otherWindow.ParticipantId).Role);
     }
 }
+
+public sealed class FinishedVisitTests
+{
+    [Fact]
+    public async Task AnEndedVisitLeavesMemoryOnceNobodyIsInIt()
+    {
+        var w = new World();
+        var nurse = await w.Begin("nurse-1");
+        Assert.Equal(0, await w.Service.EvictFinishedAsync());
+
+        await w.Service.EndVisitAsync("nurse-1", "conn-nurse-1", nurse.VisitId);
+
+        Assert.Equal(1, await w.Service.EvictFinishedAsync());
+        Assert.Null(w.Service.FindRoom(nurse.VisitId));
+    }
+
+    [Fact]
+    public async Task AVisitWhoseWindowClosedLeavesMemoryOnlyWhenNobodyHoldsASeat()
+    {
+        var w = new World();
+        var nurse = await w.Begin("nurse-1");
+        w.Time.Now = World.Start + TimeSpan.FromHours(2);
+
+        Assert.Equal(0, await w.Service.EvictFinishedAsync());
+        await w.Service.LeaveVisitAsync("nurse-1", "conn-nurse-1", nurse.VisitId);
+
+        Assert.Equal(1, await w.Service.EvictFinishedAsync());
+        var late = await Assert.ThrowsAsync<VisitException>(() => w.Begin("nurse-1"));
+        Assert.Equal(VisitError.OutsideWindow, late.Error);
+    }
+}

@@ -94,7 +94,9 @@ export function usePrecheck() {
     if (!video || !stream || stream.getVideoTracks().length === 0) return null;
     video.srcObject = stream;
     video.muted = true;
-    await video.play().catch(() => undefined);
+    // play() can stay pending forever (seen in WebKitGTK with a synthetic audio track): never let
+    // it hold up the precheck; the luminance sampling below waits for frames on its own.
+    await withTimeout(video.play().catch(() => undefined), 2000, undefined);
     return video;
   }, []);
 

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using RelayBench;
+
+// Our relay and coturn 4.6.1 on loopback, the same shared secret, the same load generator, one run.
+// Usage: dotnet run -c Release --project bench/RelayBench [-- --seconds 3 --rounds 5]
+// Each round starts both servers afresh (alternating which goes first); the table shows the median
+// of the rounds, since the 2-core machines this runs on are shared and noisy.
+var seconds = Option("--seconds", 3);
+var rounds = Option("--rounds", 5);
+var duration = TimeSpan.FromSeconds(seconds);
+var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+var relayDll = FindRelayDll();
+
+Console.WriteLine($"RelayBench: {Environment.ProcessorCount} cores, {rounds} rounds, {seconds} s per throughput phase, {LoadGenerator.Allocations} allocations, .NET {Environment.Version}");
+Console.WriteLine($"our relay: {relayDll}");
+
+var results = new Dictionary<string, List<Figures>> { ["VideoVisit"] = [], ["coturn"] = [] };
+for (var round = 0; round < rounds; round++)
+{
+    var order = round % 2 == 0 ? new[] { "VideoVisit", "coturn" } : ["coturn", "VideoVisit"];
+    foreach (var name in order)
+    {
+        var port = ServerProcess.FreePort();
+        using var server = name == "coturn" ? ServerProcess.StartCoturn(secret, port) : ServerProcess.StartOurs(relayDll, secret, port);
+        var figures = LoadGenerator.Run(server, secret, duration);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"round {round + 1} {name,-10} pps120 {figures.Pps120,9:N0} ({figures.CpuUs120:F2} cpu-us/pkt) pps1200 {figures.Pps1200,9:N0} ({figures.CpuUs1200:F2}) rtt p50/p99 {figures.RttP50Us,5:F0}/{figures.RttP99Us,5:F0} us allocs/s {figures.AllocationsPerSecond,7:N0} MiB/1000 {figures.RssMiBPer1000,6:F2} start {figures.BaselineRssKiB / 1024.0,5:F1} MiB"));
+        results[name].Add(figures);
+    }
+}
+
+var ours = Median(results["VideoVisit"]);
+var coturn = Median(results["coturn"]);
+Console.WriteLine();
+Console.WriteLine($"median of {rounds} rounds:");
+Console.WriteLine($"{"metric",-44} {"VideoVisit",12} {"coturn 4.6.1",12} {"ours/coturn",12}");
+Row("relayed packets/s, 120 B via channels", ours.Pps120, coturn.Pps120, "N0", higherIsBetter: true);
+Row("relayed packets/s, 1200 B via channels", ours.Pps1200, coturn.Pps1200, "N0", higherIsBetter: true);
+Row("server CPU µs per relayed packet, 120 B", ours.CpuUs120, coturn.CpuUs120, "F2", higherIsBetter: false);
+Row("server CPU µs per relayed packet, 1200 B", ours.CpuUs1200, coturn.CpuUs1200, "F2", higherIsBetter: false);
+Row("  (loss at 120 B / 1200 B, %)", ours.Loss120 * 100 + ours.Loss1200 * 100, coturn.Loss120 * 100 + coturn.Loss1200 * 100, "F2", higherIsBetter: false);
+Row("round trip p50, µs (via relay twice)", ours.RttP50Us, coturn.RttP50Us, "F0", higherIsBetter: false);
+Row("round trip p99, µs", ours.RttP99Us, coturn.RttP99Us, "F0", higherIsBetter: false);
+Row("allocations/s (401 round trip included)", ours.AllocationsPerSecond, coturn.AllocationsPerSecond, "N0", higherIsBetter: true);
+Row("resident memory per 1,000 allocations, MiB", ours.RssMiBPer1000, coturn.RssMiBPer1000, "F2", higherIsBetter: false);
+Row("resident memory at start, MiB", ours.BaselineRssKiB / 1024.0, coturn.BaselineRssKiB / 1024.0, "F1", higherIsBetter: false);
+
+static void Row(string metric, double ours, double coturn, string format, bool higherIsBetter)
+{
+    var ratio = coturn == 0 ? double.NaN : ours / coturn;
+    var verdict = double.IsNaN(ratio) ? "" : (higherIsBetter ? ratio >= 1 : ratio <= 1) ? "ok" : "WORSE";
+    Console.WriteLine($"{metric,-44} {ours.ToString(format, CultureInfo.InvariantCulture),12} {coturn.ToString(format, CultureInfo.InvariantCulture),12} {ratio.ToString("F2", CultureInfo.InvariantCulture),12}  {verdict}");
+}
+
+static string FindRelayDll()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        var sln = Path.Combine(dir.FullName, "VideoVisit.sln");
+        if (File.Exists(sln))
+        {
+            foreach (var config in new[] { "Release", "Debug" })
+            {
+                var dll = Path.Combine(dir.FullName, "src", "VideoVisit.Relay", "bin", config, "net10.0", "VideoVisit.Relay.dll");
+                if (File.Exists(dll))
+                {
+                    return dll;
+                }
+            }
+        }
+    }
+
+    throw new FileNotFoundException("Build src/VideoVisit.Relay first (dotnet build -c Release).");
+}
+
+static Figures Median(List<Figures> all)
+{
+    static double M(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    return new Figures(
+        M(all.Select(f => f.Pps120)), M(all.Select(f => f.Loss120)), M(all.Select(f => f.CpuUs120)),
+        M(all.Select(f => f.Pps1200)), M(all.Select(f => f.Loss1200)), M(all.Select(f => f.CpuUs1200)),
+        M(all.Select(f => f.RttP50Us)), M(all.Select(f => f.RttP99Us)), M(all.Select(f => f.AllocationsPerSecond)),
+        M(all.Select(f => f.RssMiBPer1000)), (long)M(all.Select(f => (double)f.BaselineRssKiB)));
+}
+
+int Option(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}

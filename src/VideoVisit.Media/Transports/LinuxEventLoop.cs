@@ -1,0 +1,282 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using VideoVisit.Media.Stun;
+
+namespace VideoVisit.Media.Transports;
+
+/// <summary>
+/// One thread that waits on every UDP socket of the relay (the client listener and all relay
+/// sockets) with epoll and drains each ready socket with non-blocking <c>recvfrom</c>, as coturn's
+/// event loop does: no thread-pool hop, no per-socket pending operation, many datagrams per wake-up,
+/// and one shared receive buffer instead of one per allocation. Linux x64 only (the epoll_event
+/// layout is packed there); elsewhere the relay uses .NET's asynchronous sockets.
+/// </summary>
+internal sealed unsafe partial class LinuxEventLoop : IDisposable
+{
+    private const int EpollIn = 0x001;
+    private const int EpollCtlAdd = 1;
+    private const int EpollCtlDel = 2;
+    private const int EAgain = 11;
+    private const int EIntr = 4;
+    private const int MsgDontWait = 0x40;
+    private const int MsgTrunc = 0x20;
+    private const int MaxEvents = 256;
+
+    /// <summary>Datagrams read from one socket per wake-up before the others get their turn.</summary>
+    private const int Budget = 64;
+
+    private const ulong WakeMarker = ulong.MaxValue;
+    private readonly int _epoll;
+    private readonly int _wake;
+    private readonly Thread _thread;
+    private readonly Lock _lock = new();
+    private volatile IReadable?[] _handlers = new IReadable?[4096];
+    private volatile bool _stopped;
+
+    public LinuxEventLoop()
+    {
+        _epoll = epoll_create1(0x80000); // EPOLL_CLOEXEC
+        if (_epoll < 0)
+        {
+            throw new InvalidOperationException("epoll_create1 failed: errno " + Marshal.GetLastPInvokeError());
+        }
+
+        // An eventfd in the set lets Dispose wake the loop at once instead of waiting out a timeout.
+        _wake = eventfd(0, 0x80000 | 0x800); // EFD_CLOEXEC | EFD_NONBLOCK
+        var ev = new EpollEvent { Events = EpollIn, Data = WakeMarker };
+        if (_wake < 0 || epoll_ctl(_epoll, EpollCtlAdd, _wake, &ev) != 0)
+        {
+            throw new InvalidOperationException("eventfd failed: errno " + Marshal.GetLastPInvokeError());
+        }
+
+        _thread = new Thread(Run) { IsBackground = true, Name = "turn-epoll" };
+        _thread.Start();
+    }
+
+    public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    /// <summary>The receive buffer, shared because only the loop thread reads into it.</summary>
+    public byte[] Buffer { get; } = GC.AllocateUninitializedArray<byte>(65536 + 64, pinned: true);
+
+    /// <summary>What the loop calls when a socket is readable.</summary>
+    public interface IReadable
+    {
+        void OnReadable(LinuxEventLoop loop);
+    }
+
+    public void Register(Socket socket, IReadable handler)
+    {
+        socket.Blocking = false;
+        var fd = (int)socket.SafeHandle.DangerousGetHandle();
+        lock (_lock)
+        {
+            var handlers = _handlers;
+            if (fd >= handlers.Length)
+            {
+                Array.Resize(ref handlers, Math.Max(fd + 1, handlers.Length * 2));
+            }
+
+            handlers[fd] = handler;
+            _handlers = handlers;
+        }
+
+        var ev = new EpollEvent { Events = EpollIn, Data = (ulong)fd };
+        if (epoll_ctl(_epoll, EpollCtlAdd, fd, &ev) != 0)
+        {
+            throw new SocketException(Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Stops watching a socket; call before disposing it.</summary>
+    public void Unregister(Socket socket, IReadable handler)
+    {
+        int fd;
+        try
+        {
+            fd = (int)socket.SafeHandle.DangerousGetHandle();
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        _ = epoll_ctl(_epoll, EpollCtlDel, fd, null);
+        lock (_lock)
+        {
+            if (fd < _handlers.Length && ReferenceEquals(_handlers[fd], handler))
+            {
+                _handlers[fd] = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads one datagram from <paramref name="socket"/> without blocking into <paramref name="destination"/>,
+    /// its source into <paramref name="source"/>. Returns the datagram length (more than the destination
+    /// when it was truncated), 0 or more; -1 when the socket has nothing more to read.
+    /// </summary>
+    public static int TryReceive(SafeHandle socket, Span<byte> destination, SocketAddress source)
+    {
+        var added = false;
+        try
+        {
+            socket.DangerousAddRef(ref added); // the descriptor cannot be closed (and reused) under our read
+            var fd = (int)socket.DangerousGetHandle();
+            var address = source.Buffer.Span;
+            fixed (byte* buffer = destination)
+            fixed (byte* addressBytes = address)
+            {
+                while (true)
+                {
+                    var addressLength = address.Length;
+                    var n = recvfrom(fd, buffer, destination.Length, MsgDontWait | MsgTrunc, addressBytes, &addressLength);
+                    if (n >= 0)
+                    {
+                        source.Size = addressLength;
+                        return (int)n;
+                    }
+
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == EIntr)
+                    {
+                        continue;
+                    }
+
+                    // EAGAIN: drained. Anything else (an ICMP error queued on the socket) also ends this turn.
+                    return errno == EAgain ? -1 : -2;
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
+    public static int DrainBudget => Budget;
+
+    /// <summary>
+    /// Sends one datagram without blocking, straight to <c>sendto</c>; false when the socket's buffer
+    /// is full or the send failed (UDP: the packet is lost, as on the wire).
+    /// </summary>
+    public static bool TrySend(SafeHandle socket, ReadOnlySpan<byte> datagram, SocketAddress destination)
+    {
+        var added = false;
+        try
+        {
+            socket.DangerousAddRef(ref added);
+            var fd = (int)socket.DangerousGetHandle();
+            fixed (byte* buffer = datagram)
+            fixed (byte* address = destination.Buffer.Span)
+            {
+                nint n;
+                do
+                {
+                    n = sendto(fd, buffer, datagram.Length, MsgDontWait, address, destination.Size);
+                }
+                while (n < 0 && Marshal.GetLastPInvokeError() == EIntr);
+
+                return n >= 0;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
+    private void Run()
+    {
+        var events = stackalloc EpollEvent[MaxEvents];
+        while (!_stopped)
+        {
+            var n = epoll_wait(_epoll, events, MaxEvents, 500);
+            if (n < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == EIntr)
+                {
+                    continue;
+                }
+
+                return;
+            }
+
+            var handlers = _handlers;
+            for (var i = 0; i < n; i++)
+            {
+                if (events[i].Data == WakeMarker)
+                {
+                    return;
+                }
+
+                var fd = (int)events[i].Data;
+                var handler = fd < handlers.Length ? handlers[fd] : null;
+                handler?.OnReadable(this);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        ulong one = 1;
+        _ = write(_wake, &one, sizeof(ulong));
+        if (Thread.CurrentThread != _thread && _thread.Join(TimeSpan.FromSeconds(2)))
+        {
+            // Closed only once the loop has left epoll_wait, so it never waits on a reused descriptor.
+            _ = close(_epoll);
+            _ = close(_wake);
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int epoll_create1(int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int epoll_ctl(int epfd, int op, int fd, EpollEvent* ev);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int epoll_wait(int epfd, EpollEvent* events, int maxevents, int timeout);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint recvfrom(int fd, byte* buffer, nint length, int flags, byte* address, int* addressLength);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint sendto(int fd, byte* buffer, nint length, int flags, byte* address, int addressLength);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int eventfd(uint initval, int flags);
+
+    [LibraryImport("libc")]
+    private static partial nint write(int fd, void* buffer, nint count);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
+}

@@ -1,0 +1,288 @@
+using Microsoft.Playwright;
+using VideoVisit.EndToEnd.Tests.Browsers;
+
+namespace VideoVisit.EndToEnd.Tests.Qa;
+
+/// <summary>
+/// The device-check scenarios in Chromium (Debian's, through Playwright). Camera and microphone
+/// permissions are real context permissions; a covered camera is a real black capture file; UDP
+/// blocked is Chromium's own WebRTC policy; the signalling server is really unreachable (requests
+/// aborted at the network layer). Devices missing or busy, a silent microphone, a browser without
+/// RTCPeerConnection and an ended track are simulated in the page (see README, QA).
+/// </summary>
+[Trait("Category", "QA")]
+[Trait("Engine", "Chromium")]
+public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServerFixture server)
+    : IClassFixture<ChromiumFixture>, IClassFixture<QaServerFixture>
+{
+    private static readonly string[] Both = ["camera", "microphone"];
+
+    private async Task<(IQaPage Page, QaRun Run)> OpenAsync(string scenario, string[] permissions, IBrowser? ownBrowser = null, string? userAgent = null)
+    {
+        var browser = ownBrowser ?? chromium.Browser;
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            Permissions = permissions,
+            UserAgent = userAgent,
+            ViewportSize = new ViewportSize { Width = 1024, Height = 900 },
+        });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        var qa = new PlaywrightQaPage("Chromium", context, page, ownBrowser);
+        var run = new QaRun(qa, server, scenario);
+        await run.SignInAsync();
+        return (qa, run);
+    }
+
+    [Fact]
+    [Trait("Scenario", "AllGranted")]
+    public async Task AllGrantedAndWorkingIsReady()
+    {
+        var (page, run) = await OpenAsync("AllGranted", Both);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "ready", "allowed");
+        Expect.Check(outcome, "camera", "ok");
+        Expect.Check(outcome, "microphone", "ok");
+        Expect.Check(outcome, "network", "reachable udp");
+    }
+
+    [Fact]
+    [Trait("Scenario", "CameraDenied")]
+    public async Task CameraDeniedShowsChromeUnblockSteps()
+    {
+        var (page, run) = await OpenAsync("CameraDenied", ["microphone"]);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "permission-denied", "warned", "permission-chrome");
+        Expect.Check(outcome, "camera", "denied");
+        Expect.Check(outcome, "microphone", "ok");
+    }
+
+    [Fact]
+    [Trait("Scenario", "MicrophoneDenied")]
+    public async Task MicrophoneDeniedShowsChromeUnblockSteps()
+    {
+        var (page, run) = await OpenAsync("MicrophoneDenied", ["camera"]);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "permission-denied", "warned", "permission-chrome");
+        Expect.Check(outcome, "camera", "ok");
+        Expect.Check(outcome, "microphone", "denied");
+    }
+
+    [Fact]
+    [Trait("Scenario", "BothDenied")]
+    public async Task BothDeniedShowsChromeUnblockSteps()
+    {
+        var (page, run) = await OpenAsync("BothDenied", []);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "permission-denied", "warned", "permission-chrome");
+        Expect.Check(outcome, "camera", "denied");
+        Expect.Check(outcome, "microphone", "denied");
+    }
+
+    [Fact]
+    [Trait("Scenario", "NoCamera")]
+    public async Task NoCameraIsDeviceMissingAndStillAllowedToWait()
+    {
+        var (page, run) = await OpenAsync("NoCamera", Both);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(Simulations.NoCamera);
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "device-missing", "warned", "missing");
+        Expect.Check(outcome, "camera", "missing");
+        Expect.Check(outcome, "microphone", "ok");
+    }
+
+    [Fact]
+    [Trait("Scenario", "NoMicrophone")]
+    public async Task NoMicrophoneIsDeviceMissing()
+    {
+        var (page, run) = await OpenAsync("NoMicrophone", Both);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(Simulations.NoMicrophone);
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "device-missing", "warned", "missing");
+        Expect.Check(outcome, "camera", "ok");
+        Expect.Check(outcome, "microphone", "missing");
+    }
+
+    [Fact]
+    [Trait("Scenario", "CameraBusy")]
+    public async Task CameraInUseByAnotherApplicationIsDeviceBusy()
+    {
+        var (page, run) = await OpenAsync("CameraBusy", Both);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(Simulations.CameraBusy);
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "device-busy", "warned", "busy");
+        Expect.Check(outcome, "camera", "busy");
+    }
+
+    [Fact]
+    [Trait("Scenario", "CameraCovered")]
+    public async Task BlackCaptureFileIsCameraCovered()
+    {
+        var browser = await chromium.LaunchAsync(["--use-file-for-fake-video-capture=" + BlackVideoFile.Create()]);
+        var (page, run) = await OpenAsync("CameraCovered", Both, browser);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "camera-covered", "warned", "covered");
+        Expect.Check(outcome, "camera", "ok");
+    }
+
+    [Fact]
+    [Trait("Scenario", "SilentMicrophone")]
+    public async Task SilentMicrophoneWarns()
+    {
+        var (page, run) = await OpenAsync("SilentMicrophone", Both);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(Simulations.SilentMicrophone);
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "ready", "warned", "silent");
+        Expect.Problem(outcome, "microphone-silent");
+    }
+
+    [Fact]
+    [Trait("Scenario", "PopupsBlocked")]
+    public async Task PopupsBlockedShowsChromeSteps()
+    {
+        // Playwright turns Chromium's pop-up blocker off; leaving its switch out turns it back on.
+        // Chromium lets a click open a window whatever the setting, so the check is started the
+        // way a blocked pop-up happens in practice: without user activation (a CDP evaluation
+        // with userGesture false), which Chromium's own blocker refuses.
+        var browser = await chromium.LaunchAsync([], ["--disable-popup-blocking"]);
+        var (page, run) = await OpenAsync("PopupsBlocked", Both, browser);
+        await using var _ = page;
+        await run.OpenPrecheckAsync();
+        var playwright = (PlaywrightQaPage)page;
+        // Playwright's own evaluations count as user gestures; let that transient activation (5 s) lapse.
+        await Task.Delay(TimeSpan.FromSeconds(5.5));
+        var cdp = await playwright.Page.Context.NewCDPSessionAsync(playwright.Page);
+        await cdp.SendAsync("Runtime.evaluate", new Dictionary<string, object>
+        {
+            ["expression"] = "document.querySelector('[data-testid=test-popups]').click()",
+            ["userGesture"] = false,
+        });
+        await run.WaitForAsync("document.querySelector('[data-check=popup]').getAttribute('data-status') !== 'not-checked' ? 'y' : ''", TimeSpan.FromSeconds(10), "the pop-up check");
+        var outcome = await run.OutcomeAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "popup-blocked", "warned", "popup-chrome");
+        Expect.Check(outcome, "popup", "blocked");
+    }
+
+    [Fact]
+    [Trait("Scenario", "PopupsAllowed")]
+    public async Task PopupsAllowedFromTheUsersClick()
+    {
+        var (page, run) = await OpenAsync("PopupsAllowed", Both);
+        await using var _ = page;
+        await run.OpenPrecheckAsync();
+        await page.ClickAsync("[data-testid=test-popups]");
+        await run.WaitForAsync("document.querySelector('[data-check=popup]').getAttribute('data-status') !== 'not-checked' ? 'y' : ''", TimeSpan.FromSeconds(10), "the pop-up check");
+        var outcome = await run.OutcomeAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "ready", "allowed");
+        Expect.Check(outcome, "popup", "allowed");
+    }
+
+    [Fact]
+    [Trait("Scenario", "CannotCall")]
+    public async Task BrowserWithoutPeerConnectionCannotMakeVideoCalls()
+    {
+        var (page, run) = await OpenAsync("CannotCall", Both);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(Simulations.NoPeerConnection);
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "unsupported-browser", "blocked", "cannot-call");
+    }
+
+    [Fact]
+    [Trait("Scenario", "UnlistedBrowser")]
+    public async Task BrowserOutsideTheMatrixIsWarned()
+    {
+        // Opera on Windows: Chromium's engine, but not a browser the portal recommends there.
+        const string opera = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36 OPR/120.0.0.0";
+        var (page, run) = await OpenAsync("UnlistedBrowser", Both, userAgent: opera);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "ready", "warned", "not-recommended");
+        Expect.Problem(outcome, "browser-not-recommended");
+    }
+
+    [Fact]
+    [Trait("Scenario", "UdpBlocked")]
+    public async Task UdpBlockedLeavesTheTcpRelayAndWarns()
+    {
+        // Chromium's own policy: no UDP except through a proxy, so only TURN over TCP gathers.
+        var browser = await chromium.LaunchAsync(["--webrtc-ip-handling-policy=disable_non_proxied_udp", "--force-webrtc-ip-handling-policy"]);
+        var (page, run) = await OpenAsync("UdpBlocked", Both, browser);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "relay-only", "warned", "relay-only");
+        Expect.Check(outcome, "network", "reachable tcp");
+    }
+
+    [Fact]
+    [Trait("Scenario", "ServerUnreachable")]
+    public async Task SignallingServerUnreachableIsOfflineWithRetry()
+    {
+        var (page, run) = await OpenAsync("ServerUnreachable", Both);
+        await using var _ = page;
+        var playwright = (PlaywrightQaPage)page;
+        await playwright.Page.RouteAsync("**/hubs/**", route => route.AbortAsync("connectionrefused"));
+        var offline = await run.OpenPrecheckAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(offline, "offline", "blocked", "offline");
+
+        await playwright.Page.UnrouteAllAsync();
+        await page.ClickAsync("[data-testid=precheck-retry]");
+        await run.WaitForAsync("(() => { const r = document.querySelector('[data-precheck-state]'); const s = r && r.getAttribute('data-precheck-state'); return s && s !== 'checking' && s !== 'offline' ? s : ''; })()", QaRun.PrecheckTimeout, "the retried precheck");
+        var back = await run.OutcomeAsync();
+        await run.SaveAsync("after-retry");
+        Expect.Outcome(back, "ready", "allowed");
+    }
+
+    [Fact]
+    [Trait("Scenario", "TrackEnded")]
+    public async Task CameraEndingDuringTheVisitOffersAnotherDevice()
+    {
+        var (page, run) = await OpenAsync("TrackEnded", Both);
+        await using var _ = page;
+        var ready = await run.OpenPrecheckAsync(Simulations.RecordTracks);
+        Expect.Outcome(ready, "ready", "allowed");
+        await using var nurse = await VisitAdmission.AdmitPatientAsync(page, run, server);
+
+        await page.RunAsync(Simulations.EndCameraTrack);
+        await run.WaitForAsync("document.querySelector('[data-testid=track-ended][data-kind=video]') ? 'y' : ''", TimeSpan.FromSeconds(10), "the camera-stopped banner");
+        var picker = await page.EvalAsync("document.querySelectorAll('select[data-testid=track-ended-device] option').length");
+        await run.SaveAsync();
+
+        Assert.True(int.Parse(picker, System.Globalization.CultureInfo.InvariantCulture) > 0, "the banner offers devices to pick");
+        await nurse.InvokeAsync("EndVisit", await page.EvalAsync("document.querySelector('[data-visit-id]').getAttribute('data-visit-id')"));
+    }
+}

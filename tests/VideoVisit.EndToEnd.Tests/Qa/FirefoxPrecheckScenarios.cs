@@ -1,0 +1,260 @@
+using Microsoft.Playwright;
+using VideoVisit.EndToEnd.Tests.Browsers;
+
+namespace VideoVisit.EndToEnd.Tests.Qa;
+
+/// <summary>
+/// The device-check scenarios in Firefox ESR (Debian's, through Playwright over WebDriver BiDi).
+/// Permission denials and blocked pop-ups are real Firefox preferences (a browser of their own);
+/// devices missing or busy, black frames, no RTCPeerConnection, another user agent, UDP blocked,
+/// the hub unreachable and an ended track are simulated in the page (README, QA). A silent
+/// microphone cannot be produced here: without an audio device Firefox never starts a Web Audio
+/// context, so no level can be measured at all (the precheck then reports the level as unknown).
+/// </summary>
+[Trait("Category", "QA")]
+[Trait("Engine", "Firefox")]
+public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFixture server)
+    : IClassFixture<FirefoxFixture>, IClassFixture<QaServerFixture>
+{
+    private async Task<(IQaPage Page, QaRun Run)> OpenAsync(string scenario, IBrowser? ownBrowser = null)
+    {
+        var browser = ownBrowser ?? firefox.Browser;
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1024, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        var qa = new PlaywrightQaPage("Firefox", context, page, ownBrowser);
+        var run = new QaRun(qa, server, scenario);
+        await run.SignInAsync();
+        return (qa, run);
+    }
+
+    private Task<IBrowser> LaunchWithAsync(params (string Key, object Value)[] prefs)
+    {
+        var all = FirefoxFixture.GrantedMediaPrefs();
+        foreach (var (key, value) in prefs)
+        {
+            all[key] = value;
+        }
+
+        return firefox.LaunchAsync(all);
+    }
+
+    [Fact]
+    [Trait("Scenario", "AllGranted")]
+    public async Task AllGrantedAndWorkingIsReady()
+    {
+        var (page, run) = await OpenAsync("AllGranted");
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "ready", "allowed");
+        Expect.Check(outcome, "camera", "ok");
+        Expect.Check(outcome, "microphone", "ok");
+        Expect.Check(outcome, "network", "reachable udp");
+    }
+
+    [Fact]
+    [Trait("Scenario", "CameraDenied")]
+    public async Task CameraDeniedShowsFirefoxUnblockSteps()
+    {
+        var (page, run) = await OpenAsync("CameraDenied", await LaunchWithAsync(("permissions.default.camera", 2)));
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "permission-denied", "warned", "permission-firefox");
+        Expect.Check(outcome, "camera", "denied");
+        Expect.Check(outcome, "microphone", "ok");
+    }
+
+    [Fact]
+    [Trait("Scenario", "MicrophoneDenied")]
+    public async Task MicrophoneDeniedShowsFirefoxUnblockSteps()
+    {
+        var (page, run) = await OpenAsync("MicrophoneDenied", await LaunchWithAsync(("permissions.default.microphone", 2)));
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "permission-denied", "warned", "permission-firefox");
+        Expect.Check(outcome, "camera", "ok");
+        Expect.Check(outcome, "microphone", "denied");
+    }
+
+    [Fact]
+    [Trait("Scenario", "BothDenied")]
+    public async Task BothDeniedShowsFirefoxUnblockSteps()
+    {
+        var (page, run) = await OpenAsync("BothDenied", await LaunchWithAsync(("permissions.default.camera", 2), ("permissions.default.microphone", 2)));
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "permission-denied", "warned", "permission-firefox");
+        Expect.Check(outcome, "camera", "denied");
+        Expect.Check(outcome, "microphone", "denied");
+    }
+
+    [Fact]
+    [Trait("Scenario", "NoCamera")]
+    public async Task NoCameraIsDeviceMissingAndStillAllowedToWait()
+    {
+        var (page, run) = await OpenAsync("NoCamera");
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(Simulations.NoCamera);
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "device-missing", "warned", "missing");
+        Expect.Check(outcome, "camera", "missing");
+    }
+
+    [Fact]
+    [Trait("Scenario", "NoMicrophone")]
+    public async Task NoMicrophoneIsDeviceMissing()
+    {
+        var (page, run) = await OpenAsync("NoMicrophone");
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(Simulations.NoMicrophone);
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "device-missing", "warned", "missing");
+        Expect.Check(outcome, "microphone", "missing");
+    }
+
+    [Fact]
+    [Trait("Scenario", "CameraBusy")]
+    public async Task CameraInUseByAnotherApplicationIsDeviceBusy()
+    {
+        var (page, run) = await OpenAsync("CameraBusy");
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(Simulations.CameraBusy);
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "device-busy", "warned", "busy");
+        Expect.Check(outcome, "camera", "busy");
+    }
+
+    [Fact]
+    [Trait("Scenario", "CameraCovered")]
+    public async Task BlackFramesAreCameraCovered()
+    {
+        var (page, run) = await OpenAsync("CameraCovered");
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(Simulations.BlackCamera);
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "camera-covered", "warned", "covered");
+    }
+
+    [Fact]
+    [Trait("Scenario", "PopupsBlocked")]
+    public async Task PopupsBlockedShowsFirefoxSteps()
+    {
+        // Firefox's own blocker, with no event counting as permission to open a window.
+        var browser = await LaunchWithAsync(("dom.disable_open_during_load", true), ("dom.popup_allowed_events", ""), ("dom.popup_maximum", 0));
+        var (page, run) = await OpenAsync("PopupsBlocked", browser);
+        await using var _ = page;
+        await run.OpenPrecheckAsync();
+        await page.ClickAsync("[data-testid=test-popups]");
+        await run.WaitForAsync("document.querySelector('[data-check=popup]').getAttribute('data-status') !== 'not-checked' ? 'y' : ''", TimeSpan.FromSeconds(10), "the pop-up check");
+        var outcome = await run.OutcomeAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "popup-blocked", "warned", "popup-firefox");
+        Expect.Check(outcome, "popup", "blocked");
+    }
+
+    [Fact]
+    [Trait("Scenario", "PopupsAllowed")]
+    public async Task PopupsAllowedFromTheUsersClick()
+    {
+        var (page, run) = await OpenAsync("PopupsAllowed");
+        await using var _ = page;
+        await run.OpenPrecheckAsync();
+        await page.ClickAsync("[data-testid=test-popups]");
+        await run.WaitForAsync("document.querySelector('[data-check=popup]').getAttribute('data-status') !== 'not-checked' ? 'y' : ''", TimeSpan.FromSeconds(10), "the pop-up check");
+        var outcome = await run.OutcomeAsync();
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "ready", "allowed");
+        Expect.Check(outcome, "popup", "allowed");
+    }
+
+    [Fact]
+    [Trait("Scenario", "CannotCall")]
+    public async Task BrowserWithoutPeerConnectionCannotMakeVideoCalls()
+    {
+        var (page, run) = await OpenAsync("CannotCall");
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(Simulations.NoPeerConnection);
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "unsupported-browser", "blocked", "cannot-call");
+    }
+
+    [Fact]
+    [Trait("Scenario", "UnlistedBrowser")]
+    public async Task FirefoxOnMacIsOutsideTheMatrixAndWarned()
+    {
+        const string firefoxOnMac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:153.0) Gecko/20100101 Firefox/153.0";
+        var (page, run) = await OpenAsync("UnlistedBrowser");
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(Simulations.UserAgent(firefoxOnMac));
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "ready", "warned", "not-recommended");
+        Expect.Problem(outcome, "browser-not-recommended");
+    }
+
+    [Fact]
+    [Trait("Scenario", "UdpBlocked")]
+    public async Task UdpBlockedLeavesTheTcpRelayAndWarns()
+    {
+        var (page, run) = await OpenAsync("UdpBlocked");
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(Simulations.BlockUdpToRelay);
+        await run.SaveAsync();
+
+        Expect.Outcome(outcome, "relay-only", "warned", "relay-only");
+        Expect.Check(outcome, "network", "reachable tcp");
+    }
+
+    [Fact]
+    [Trait("Scenario", "ServerUnreachable")]
+    public async Task SignallingServerUnreachableIsOfflineWithRetry()
+    {
+        var (page, run) = await OpenAsync("ServerUnreachable");
+        await using var _ = page;
+        var offline = await run.OpenPrecheckAsync(Simulations.HubUnreachable);
+        await run.SaveAsync();
+
+        Expect.Outcome(offline, "offline", "blocked", "offline");
+
+        await page.RunAsync("window.__qaRestoreHub();");
+        await page.ClickAsync("[data-testid=precheck-retry]");
+        await run.WaitForAsync("(() => { const r = document.querySelector('[data-precheck-state]'); const s = r && r.getAttribute('data-precheck-state'); return s && s !== 'checking' && s !== 'offline' ? s : ''; })()", QaRun.PrecheckTimeout, "the retried precheck");
+        var back = await run.OutcomeAsync();
+        await run.SaveAsync("after-retry");
+        Expect.Outcome(back, "ready", "allowed");
+    }
+
+    [Fact]
+    [Trait("Scenario", "TrackEnded")]
+    public async Task CameraEndingDuringTheVisitOffersAnotherDevice()
+    {
+        var (page, run) = await OpenAsync("TrackEnded");
+        await using var _ = page;
+        var ready = await run.OpenPrecheckAsync(Simulations.RecordTracks);
+        Expect.Outcome(ready, "ready", "allowed");
+        await using var nurse = await VisitAdmission.AdmitPatientAsync(page, run, server);
+
+        await page.RunAsync(Simulations.EndCameraTrack);
+        await run.WaitForAsync("document.querySelector('[data-testid=track-ended][data-kind=video]') ? 'y' : ''", TimeSpan.FromSeconds(10), "the camera-stopped banner");
+        var picker = await page.EvalAsync("document.querySelectorAll('select[data-testid=track-ended-device] option').length");
+        await run.SaveAsync();
+
+        Assert.True(int.Parse(picker, System.Globalization.CultureInfo.InvariantCulture) > 0, "the banner offers devices to pick");
+        await nurse.InvokeAsync("EndVisit", await page.EvalAsync("document.querySelector('[data-visit-id]').getAttribute('data-visit-id')"));
+    }
+}
