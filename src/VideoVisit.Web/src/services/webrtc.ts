@@ -172,7 +172,10 @@ export class PeerMesh {
 
   private requestRestart(peer: Peer) {
     if (peer.offerer) void this.offer(peer, true);
-    else void this.options.send(peer.id, 'restart', {}).catch(() => undefined);
+    else {
+      this.options.mark?.('restart-requested');
+      void this.options.send(peer.id, 'restart', {}).catch(() => undefined);
+    }
   }
 
   private create(id: string): Peer {
@@ -247,7 +250,10 @@ export class PeerMesh {
     if (peer.makingOffer || this.closed) return;
     peer.makingOffer = true;
     try {
-      if (iceRestart) peer.pc.restartIce();
+      if (iceRestart) {
+        peer.pc.restartIce();
+        this.options.mark?.('ice-restart');
+      }
       const offer = await peer.pc.createOffer(iceRestart ? { iceRestart: true } : undefined);
       await peer.pc.setLocalDescription(offer);
       await this.options.send(peer.id, 'offer', describe(peer.pc.localDescription));
