@@ -34,7 +34,7 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
     private volatile IReadable?[] _handlers = new IReadable?[4096];
     private volatile bool _stopped;
 
-    public LinuxEventLoop()
+    public LinuxEventLoop(int index)
     {
         _epoll = epoll_create1(0x80000); // EPOLL_CLOEXEC
         if (_epoll < 0)
@@ -50,9 +50,15 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
             throw new InvalidOperationException("eventfd failed: errno " + Marshal.GetLastPInvokeError());
         }
 
-        _thread = new Thread(Run) { IsBackground = true, Name = "turn-epoll" };
+        _thread = new Thread(Run) { IsBackground = true, Name = "turn-epoll-" + index };
         _thread.Start();
     }
+
+    /// <summary>The loop running on this thread, if any.</summary>
+    [ThreadStatic]
+    private static LinuxEventLoop? t_current;
+
+    public static LinuxEventLoop? Current => t_current;
 
     public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
 
@@ -202,6 +208,7 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
 
     private void Run()
     {
+        t_current = this;
         var events = stackalloc EpollEvent[MaxEvents];
         while (!_stopped)
         {

@@ -23,6 +23,7 @@ internal sealed class RelaySocket : IDisposable, LinuxEventLoop.IReadable
     private TurnServer? _server;
     private Allocation? _allocation;
     private SocketAddress? _peer;
+    private LinuxEventLoop? _loop;
 
     private RelaySocket(Socket socket)
     {
@@ -110,8 +111,9 @@ internal sealed class RelaySocket : IDisposable, LinuxEventLoop.IReadable
     {
         _server = server;
         _allocation = allocation;
-        if (server.Loop is { } loop)
+        if (server.PickLoop() is { } loop)
         {
+            _loop = loop;
             _peer = new SocketAddress(_socket.AddressFamily);
             loop.Register(_socket, this);
         }
@@ -167,7 +169,7 @@ internal sealed class RelaySocket : IDisposable, LinuxEventLoop.IReadable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _server?.Loop?.Unregister(_socket, this);
+            _loop?.Unregister(_socket, this);
             _socket.Dispose();
         }
     }
