@@ -28,9 +28,14 @@ internal static class LoadGenerator
     {
         // Warm-up: a JIT-compiled server deserves what any benchmark gives it (coturn is compiled
         // ahead of time); both get the same allocations and traffic before anything is measured.
+        // The warm-up sockets stay open until the allocations are measured: a new socket must not get
+        // the port of a just-deleted allocation, which coturn remembers for a while (437).
+        var warmUp = new List<BenchClient>();
         foreach (var server in servers)
         {
-            DeleteAll(Allocate(server.EndPoint, secret, WarmUpAllocations).Clients);
+            var (_, clients) = Allocate(server.EndPoint, secret, WarmUpAllocations);
+            DeleteAll(clients, dispose: false);
+            warmUp.AddRange(clients);
             using var flows = Flows.SetUp(server, secret, Clients);
             Throughput(flows, 120, TimeSpan.FromSeconds(1));
         }
@@ -55,6 +60,8 @@ internal static class LoadGenerator
         {
             DeleteAll(clients);
         }
+
+        warmUp.ForEach(c => c.Dispose());
 
         var t120 = PairedThroughput(servers, secret, 120, slices, slice);
         var t1200 = PairedThroughput(servers, secret, 1200, slices, slice);
@@ -221,17 +228,25 @@ internal static class LoadGenerator
         return (seconds, clients.Where(c => c is not null).Select(c => c!).ToList());
     }
 
-    private static void DeleteAll(List<BenchClient> clients) =>
+    private static void DeleteAll(List<BenchClient> clients, bool dispose = true) =>
         Parallel.ForEach(clients, new ParallelOptions { MaxDegreeOfParallelism = AllocationWorkers }, c =>
         {
             c.Delete();
-            c.Dispose();
+            if (dispose)
+            {
+                c.Dispose();
+            }
         });
 
     /// <summary>
     /// A client with an allocation. A 437 means the OS gave the new socket a port whose deleted
     /// allocation the server still remembers (coturn keeps them a while); another port is tried.
     /// </summary>
+    private static int s_retries;
+
+    /// <summary>Allocations that had to be retried from another port (437), since start.</summary>
+    public static int Retries => Volatile.Read(ref s_retries);
+
     private static BenchClient? NewAllocation(IPEndPoint server, string secret, string user)
     {
         for (var attempt = 0; attempt < 5; attempt++)
@@ -244,6 +259,7 @@ internal static class LoadGenerator
 
             var error = client.LastError;
             client.Dispose();
+            Interlocked.Increment(ref s_retries);
             if (!error.EndsWith("437", StringComparison.Ordinal))
             {
                 Console.WriteLine("  allocation failed: " + error);

@@ -31,6 +31,7 @@ for (var round = 0; round < rounds; round++)
     }
 }
 
+Console.WriteLine($"allocations retried from another port after a 437: {LoadGenerator.Retries}");
 var ours = Median(results["VideoVisit"]);
 var coturn = Median(results["coturn"]);
 Console.WriteLine();
