@@ -107,32 +107,37 @@ internal sealed class UdpListener : IDisposable
     /// <summary>Event-loop mode: one of the listener's sockets, drained by its loop.</summary>
     private sealed class LoopSocket(UdpListener listener, Socket socket, LinuxEventLoop loop) : LinuxEventLoop.IReadable, IDisposable
     {
-        private readonly SocketAddress _from = new(AddressFamily.InterNetworkV6);
         private UdpClientSink? _sink;
 
         public void Start()
         {
-            _sink = new UdpClientSink(socket, _from, nativeSend: true);
+            _sink = new UdpClientSink(socket, new SocketAddress(AddressFamily.InterNetworkV6), nativeSend: true);
             loop.Register(socket, this);
         }
 
         public void OnReadable(LinuxEventLoop loop)
         {
-            var buffer = loop.Buffer.AsSpan(0, 65536);
-            for (var i = 0; i < LinuxEventLoop.DrainBudget; i++)
+            for (var batch = 0; batch < LinuxEventLoop.DrainBudget; batch++)
             {
-                var received = LinuxEventLoop.TryReceive(socket.SafeHandle, buffer, _from);
-                if (received == -1)
+                var received = loop.ReceiveBatch(socket.SafeHandle);
+                for (var i = 0; i < received; i++)
+                {
+                    var slot = loop.Slots[i];
+                    if (slot.Truncated || !TransportAddress.TryFrom(slot.Source, out var client))
+                    {
+                        listener._server.Counters.Drop(TurnDropReason.Malformed);
+                        continue;
+                    }
+
+                    // Replies go to this datagram's source: the sink follows the slot's address.
+                    _sink!.Address = slot.Source;
+                    listener._server.HandleClientPacket(slot.Buffer.AsSpan(LinuxEventLoop.SlotHeadroom, slot.Length), new FiveTuple(ClientTransport.Udp, client, listener._local), _sink);
+                }
+
+                if (received < LinuxEventLoop.BatchSize)
                 {
                     return;
                 }
-
-                if (received < 0 || received > buffer.Length || !TransportAddress.TryFrom(_from, out var client))
-                {
-                    continue;
-                }
-
-                listener._server.HandleClientPacket(buffer[..received], new FiveTuple(ClientTransport.Udp, client, listener._local), _sink!);
             }
         }
 
@@ -177,19 +182,22 @@ internal sealed class UdpListener : IDisposable
     /// <summary>Replies to one UDP source. The listener's instance follows its receive address; <see cref="Persist"/> copies it.</summary>
     private sealed class UdpClientSink(Socket socket, SocketAddress address, bool nativeSend = false) : IClientSink
     {
+        /// <summary>Where replies go; the event loop points its per-socket sink at each datagram's source in turn.</summary>
+        public SocketAddress Address { get; set; } = address;
+
         public bool IsStream => false;
 
         public void Send(ReadOnlySpan<byte> packet)
         {
             if (nativeSend)
             {
-                LinuxEventLoop.TrySend(socket.SafeHandle, packet, address); // UDP: a full buffer loses this packet only
+                LinuxEventLoop.TrySend(socket.SafeHandle, packet, Address); // UDP: a full buffer loses this packet only
                 return;
             }
 
             try
             {
-                socket.SendTo(packet, SocketFlags.None, address);
+                socket.SendTo(packet, SocketFlags.None, Address);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
@@ -199,8 +207,8 @@ internal sealed class UdpListener : IDisposable
 
         public IClientSink Persist()
         {
-            var copy = new SocketAddress(address.Family, address.Size);
-            address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
+            var copy = new SocketAddress(Address.Family, Address.Size);
+            Address.Buffer.Span[..Address.Size].CopyTo(copy.Buffer.Span);
             return new UdpClientSink(socket, copy, nativeSend);
         }
     }
