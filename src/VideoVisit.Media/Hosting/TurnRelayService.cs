@@ -25,9 +25,14 @@ internal sealed class TurnRelayService : IHostedService, IDisposable
     private TurnTcpListener? _tcp;
     private ITimer? _sweep;
 
-    public TurnRelayService(IOptions<TurnOptions> options, TimeProvider time, TurnRelayStatus status, ILogger<TurnRelayService> log)
+    public TurnRelayService(IOptions<TurnOptions> options, TimeProvider time, TurnRelayStatus status, ILogger<TurnRelayService> log, GeneratedTurnSecret generated)
     {
         _options = options.Value;
+        if (generated.Used)
+        {
+            TurnLog.GeneratedSecret(log);
+        }
+
         _time = time;
         _status = status;
         _log = log;
