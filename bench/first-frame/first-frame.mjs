@@ -49,20 +49,29 @@ async function startServer() {
     'Turn__AllowedPeers__0': '127.0.0.0/8',
     Serilog__MinimumLevel__Default: 'Warning',
   };
+  // Its own process group, so stopping it stops `dotnet run` and the server under it.
   const child = spawn('dotnet', ['run', '-c', 'Release', '--project', join(repo, 'src', 'VideoVisit.Server'), '--', '--urls', url], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
   });
+  const stop = () => {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
   const deadline = Date.now() + 240_000;
   while (Date.now() < deadline) {
     try {
-      if ((await fetch(`${url}/readyz`)).ok) return { url, stop: () => child.kill('SIGINT') };
+      if ((await fetch(`${url}/readyz`)).ok) return { url, stop };
     } catch {
       // not up yet
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  child.kill();
+  stop();
   throw new Error('server did not become ready');
 }
 
@@ -98,7 +107,10 @@ async function measure(browser, base, mode, appointment, patientId, professional
     await pro.waitForSelector('[data-testid=participant-row][data-state=waiting] [data-testid=admit-button]');
     for (const page of [patient, pro]) {
       await page.evaluate(() => {
-        if (window.__videovisitCall) window.__videovisitCall.firstRemoteFrameAt = {};
+        if (window.__videovisitCall) {
+          window.__videovisitCall.firstRemoteFrameAt = {};
+          window.__videovisitCall.marks = {};
+        }
       });
     }
     const clickedAt = await pro.evaluate(() => {
@@ -114,6 +126,12 @@ async function measure(browser, base, mode, appointment, patientId, professional
     await patient.waitForFunction(() => window.__videovisitCall.peers().every((p) => p.localCandidateType), null, { timeout: 10_000 }).catch(() => undefined);
     const path = (await patient.evaluate(() => window.__videovisitCall.peers()))[0]?.localCandidateType ?? peers[0]?.localCandidateType ?? '?';
     results.push({ run, patientMs, proMs, bothMs: Math.max(patientMs, proMs), path });
+    if (args.verbose) {
+      for (const [who, page] of [['patient', patient], ['professional', pro]]) {
+        const marks = await page.evaluate(() => Object.entries(window.__videovisitCall.marks).map(([k, v]) => [k, performance.timeOrigin + v]));
+        console.log(`  ${who}: ${marks.sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} +${Math.round(v - clickedAt)}`).join(', ')}`);
+      }
+    }
     console.log(`${mode.padEnd(10)} run ${String(run).padStart(2)}: patient ${patientMs} ms, professional ${proMs} ms, both ${Math.max(patientMs, proMs)} ms (local candidate: ${path})`);
     await pro.click('[data-testid=admitted-list] [data-testid=return-button]');
     await patient.waitForSelector('[data-testid=waiting-room]');
@@ -142,3 +160,4 @@ try {
   await browser.close();
   server.stop();
 }
+process.exit(0);

@@ -201,4 +201,55 @@ public sealed class VisitFlowTests(ChromiumFixture chromium) : IClassFixture<Chr
             Assert.Equal(1, await page.Locator("[data-testid=signed-in-as]").CountAsync());
         }
     }
+
+    [Fact]
+    public async Task NetworkComingBackRestartsIceAndTheCallKeepsPlaying()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await using var guardianContext = await NewContextAsync(chromium.Browser);
+        await using var nurseContext = await NewContextAsync(chromium.Browser);
+
+        var guardian = await OpenAsAsync(guardianContext, server, "guardian-1", "/visit/appt-child?onBehalfOf=child-1");
+        await BeginVideoVisitAsync(guardian);
+        var nurse = await OpenConsoleVisitAsync(nurseContext, server, "nurse-1", "appt-child");
+        await nurse.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
+        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(guardian, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
+
+        await guardianContext.SetOfflineAsync(true);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await guardianContext.SetOfflineAsync(false);
+
+        // The "online" event restarts ICE: the offering side restarts, the answering side asks it to.
+        await guardian.WaitForFunctionAsync(
+            "() => 'ice-restart' in window.__videovisitCall.marks || 'restart-requested' in window.__videovisitCall.marks",
+            null,
+            new() { Timeout = WaitMs });
+        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(guardian, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
+        Assert.Equal("admitted", await guardian.GetAttributeAsync("[data-testid=visit-page]", "data-visit-phase"));
+    }
+
+    [Fact]
+    public async Task StoppedCameraSaysSoAndAnotherDeviceResumesTheVideo()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await using var patientContext = await NewContextAsync(chromium.Browser);
+        await using var nurseContext = await NewContextAsync(chromium.Browser);
+
+        var patient = await OpenAsAsync(patientContext, server, "patient-2", "/visit/appt-2");
+        await BeginVideoVisitAsync(patient);
+        var doctor = await OpenConsoleVisitAsync(nurseContext, server, "doctor-2", "appt-2");
+        await doctor.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
+        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(doctor, 1));
+
+        await patient.EvaluateAsync("() => document.querySelector('[data-testid=self-video]').srcObject.getVideoTracks()[0].stop()");
+        var banner = patient.Locator("[data-testid=track-ended][data-kind=video]");
+        await banner.WaitForAsync(new() { Timeout = WaitMs });
+        Assert.Contains("Pick another device", await banner.TextContentAsync(new() { Timeout = WaitMs }), StringComparison.Ordinal);
+
+        var camera = await patient.EvalOnSelectorAsync<string>("[data-testid=track-ended-device] option:not([value=''])", "o => o.value");
+        await patient.SelectOptionAsync("[data-testid=track-ended-device]", camera, new() { Timeout = WaitMs });
+        await banner.WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = WaitMs });
+        // The new track went out through replaceTrack: the doctor's view of the patient still plays.
+        await WaitForRemoteVideosPlayingAsync(doctor, 1);
+    }
 }

@@ -191,6 +191,9 @@ function build(): HubConnection {
 export async function connectHub(timeoutMs = 10000): Promise<HubConnection> {
   if (connection && connection.state === HubConnectionState.Connected) return connection;
   if (starting) return starting;
+  // Automatic reconnect is under way: wait for it rather than starting a second connection, which
+  // would not be in the visit.
+  if (connection && connection.state === HubConnectionState.Reconnecting) return whenConnected(connection, timeoutMs);
   const c = connection ?? build();
   connection = c;
   setStatus('connecting');
@@ -217,6 +220,18 @@ export async function connectHub(timeoutMs = 10000): Promise<HubConnection> {
     }
   })();
   return starting;
+}
+
+function whenConnected(c: HubConnection, timeoutMs: number): Promise<HubConnection> {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs;
+    const check = () => {
+      if (c.state === HubConnectionState.Connected) resolve(c);
+      else if (c.state === HubConnectionState.Disconnected || Date.now() > deadline) reject(new Error('hub-unavailable'));
+      else window.setTimeout(check, 100);
+    };
+    check();
+  });
 }
 
 export async function disconnectHub() {

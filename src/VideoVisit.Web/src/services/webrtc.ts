@@ -32,6 +32,8 @@ export interface MeshOptions {
   localStream: () => MediaStream | null;
   send: (to: string, kind: SignalKind, payload: unknown) => Promise<void>;
   onChange: () => void;
+  /** Timeline marks for diagnostics and the benchmark (first occurrence counts). */
+  mark?: (name: string) => void;
 }
 
 interface Peer {
@@ -92,6 +94,7 @@ export class PeerMesh {
     try {
       switch (message.kind) {
         case 'offer': {
+          this.options.mark?.('offer-received');
           const peer = this.peers.get(from) ?? this.create(from);
           const description = parseDescription(payload, 'offer');
           if (peer.pc.signalingState !== 'stable' && peer.offerer) {
@@ -104,11 +107,13 @@ export class PeerMesh {
           const answer = await peer.pc.createAnswer();
           await peer.pc.setLocalDescription(answer);
           await this.options.send(from, 'answer', describe(peer.pc.localDescription));
+          this.options.mark?.('answer-sent');
           break;
         }
         case 'answer': {
           const peer = this.peers.get(from);
           if (!peer || peer.pc.signalingState !== 'have-local-offer') return;
+          this.options.mark?.('answer-received');
           await peer.pc.setRemoteDescription(parseDescription(payload, 'answer'));
           await this.flushCandidates(peer);
           break;
@@ -167,7 +172,10 @@ export class PeerMesh {
 
   private requestRestart(peer: Peer) {
     if (peer.offerer) void this.offer(peer, true);
-    else void this.options.send(peer.id, 'restart', {}).catch(() => undefined);
+    else {
+      this.options.mark?.('restart-requested');
+      void this.options.send(peer.id, 'restart', {}).catch(() => undefined);
+    }
   }
 
   private create(id: string): Peer {
@@ -190,7 +198,9 @@ export class PeerMesh {
         void this.options.send(id, 'ice', e.candidate.toJSON()).catch(() => undefined);
       }
     };
+    pc.oniceconnectionstatechange = () => this.options.mark?.(`ice-${pc.iceConnectionState}`);
     pc.ontrack = (e) => {
+      this.options.mark?.('track');
       const stream = e.streams[0] ?? peer.info.stream ?? new MediaStream();
       if (!stream.getTracks().includes(e.track)) stream.addTrack(e.track);
       peer.info = { ...peer.info, stream };
@@ -205,6 +215,7 @@ export class PeerMesh {
           state === 'disconnected' || state === 'failed' ? peer.info.disconnectedSince ?? Date.now() : undefined,
       };
       if (state === 'failed') this.requestRestart(peer);
+      this.options.mark?.(`pc-${state}`);
       if (state === 'connected') void this.pollStats();
       this.options.onChange();
     };
@@ -239,10 +250,14 @@ export class PeerMesh {
     if (peer.makingOffer || this.closed) return;
     peer.makingOffer = true;
     try {
-      if (iceRestart) peer.pc.restartIce();
+      if (iceRestart) {
+        peer.pc.restartIce();
+        this.options.mark?.('ice-restart');
+      }
       const offer = await peer.pc.createOffer(iceRestart ? { iceRestart: true } : undefined);
       await peer.pc.setLocalDescription(offer);
       await this.options.send(peer.id, 'offer', describe(peer.pc.localDescription));
+      this.options.mark?.('offer-sent');
       window.clearTimeout(peer.offerTimer);
       // If no answer comes (the other side was still joining), offer again.
       peer.offerTimer = window.setTimeout(() => {
@@ -269,6 +284,7 @@ export class PeerMesh {
     peer.pc.onicecandidate = null;
     peer.pc.ontrack = null;
     peer.pc.onconnectionstatechange = null;
+    peer.pc.oniceconnectionstatechange = null;
     peer.pc.close();
     this.peers.delete(id);
     this.options.onChange();

@@ -12,6 +12,8 @@ const log = createLogger('call');
 
 export interface CallDebug {
   admittedAt: number | null;
+  /** First time each step happened since admission (performance.now()). */
+  marks: Record<string, number>;
   firstRemoteFrameAt: Record<string, number>;
   peers: () => Array<Omit<PeerInfo, 'stream'>>;
 }
@@ -23,7 +25,10 @@ declare global {
   }
 }
 
-const debug: CallDebug = { admittedAt: null, firstRemoteFrameAt: {}, peers: () => [] };
+const debug: CallDebug = { admittedAt: null, marks: {}, firstRemoteFrameAt: {}, peers: () => [] };
+const mark = (name: string) => {
+  debug.marks[name] ??= performance.now();
+};
 window.__videovisitCall = debug;
 
 export function recordFirstFrame(participantId: string) {
@@ -59,6 +64,7 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
   useEffect(() => {
     if (!active || !visitId || !selfId) return;
     debug.admittedAt = performance.now();
+    debug.marks = {};
     debug.firstRemoteFrameAt = {};
     let cancelled = false;
     let created: PeerMesh | null = null;
@@ -75,6 +81,7 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
         relayOnly: settings.relayOnly,
         localStream: () => getLocalMedia().stream,
         send: (to, kind, payload) => visitHub.sendSignal(visitId, to, kind, payload),
+        mark,
         onChange: () => {
           const list = created?.list() ?? [];
           // A closed connection's first frame no longer counts: the next one is timed afresh.
@@ -85,6 +92,7 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
         },
       });
       mesh.current = created;
+      mark('mesh');
       debug.peers = () => (created?.list() ?? []).map(({ stream: _s, ...rest }) => rest);
       for (const m of pending.current.splice(0)) void created.handleSignal(m);
       setPeers(created.list());
