@@ -112,4 +112,8 @@ public sealed class TurnOptions
     /// false uses .NET's asynchronous sockets everywhere.
     /// </summary>
     public bool UseEventLoop { get; set; } = true;
+
+    /// <summary>Event loop threads (Linux x64); 0 means one per processor.</summary>
+    [Range(0, 256)]
+    public int EventLoops { get; set; }
 }

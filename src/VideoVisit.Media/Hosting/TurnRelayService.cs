@@ -25,9 +25,14 @@ internal sealed class TurnRelayService : IHostedService, IDisposable
     private TurnTcpListener? _tcp;
     private ITimer? _sweep;
 
-    public TurnRelayService(IOptions<TurnOptions> options, TimeProvider time, TurnRelayStatus status, ILogger<TurnRelayService> log)
+    public TurnRelayService(IOptions<TurnOptions> options, TimeProvider time, TurnRelayStatus status, ILogger<TurnRelayService> log, GeneratedTurnSecret generated)
     {
         _options = options.Value;
+        if (generated.Used)
+        {
+            TurnLog.GeneratedSecret(log);
+        }
+
         _time = time;
         _status = status;
         _log = log;
@@ -64,24 +69,28 @@ internal sealed class TurnRelayService : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>UDP first; with port 0 the TCP listener takes the port UDP got (retrying if TCP's is taken).</summary>
+    /// <summary>
+    /// TCP first: its exclusive bind is what keeps a second relay off the port (the UDP sockets share
+    /// the port between event loops with SO_REUSEPORT). With port 0 the UDP listener takes the port
+    /// TCP got, retrying if UDP's is taken.
+    /// </summary>
     private static (UdpListener, TurnTcpListener) OpenListeners(TurnServer server, IPAddress address, int port, int maxTcp)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var udp = new UdpListener(server, new IPEndPoint(address, port));
+            var tcp = new TurnTcpListener(server, new IPEndPoint(address, port), maxTcp);
             try
             {
-                var tcp = new TurnTcpListener(server, new IPEndPoint(address, udp.LocalEndPoint.Port), maxTcp);
+                var udp = new UdpListener(server, new IPEndPoint(address, tcp.LocalEndPoint.Port));
                 return (udp, tcp);
             }
             catch (SocketException) when (port == 0 && attempt < 20)
             {
-                udp.Dispose();
+                tcp.Dispose();
             }
             catch
             {
-                udp.Dispose();
+                tcp.Dispose();
                 throw;
             }
         }

@@ -32,12 +32,6 @@ public static class TurnRelayServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>One random secret per process, whichever options instance asks.</summary>
-    private sealed class GeneratedTurnSecret
-    {
-        public string Value { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-    }
-
     private sealed class FillSharedSecret(GeneratedTurnSecret generated) : IPostConfigureOptions<TurnOptions>
     {
         public void PostConfigure(string? name, TurnOptions options)
@@ -45,6 +39,7 @@ public static class TurnRelayServiceCollectionExtensions
             if (string.IsNullOrEmpty(options.SharedSecret))
             {
                 options.SharedSecret = generated.Value;
+                generated.Used = true;
             }
         }
     }
@@ -87,3 +82,13 @@ public static class TurnRelayServiceCollectionExtensions
         }
     }
 }
+
+/// <summary>One random shared secret per process, used when <c>Turn:SharedSecret</c> is empty.</summary>
+internal sealed class GeneratedTurnSecret
+{
+    public string Value { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Whether the options took it (the configured secret was empty).</summary>
+    public bool Used { get; set; }
+}
+

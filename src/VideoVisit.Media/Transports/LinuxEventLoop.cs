@@ -23,8 +23,8 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
     private const int MsgTrunc = 0x20;
     private const int MaxEvents = 256;
 
-    /// <summary>Datagrams read from one socket per wake-up before the others get their turn.</summary>
-    private const int Budget = 64;
+    /// <summary>Batches read from one socket per wake-up before the others get their turn.</summary>
+    private const int Budget = 4;
 
     private const ulong WakeMarker = ulong.MaxValue;
     private readonly int _epoll;
@@ -34,7 +34,7 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
     private volatile IReadable?[] _handlers = new IReadable?[4096];
     private volatile bool _stopped;
 
-    public LinuxEventLoop()
+    public LinuxEventLoop(int index)
     {
         _epoll = epoll_create1(0x80000); // EPOLL_CLOEXEC
         if (_epoll < 0)
@@ -50,14 +50,19 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
             throw new InvalidOperationException("eventfd failed: errno " + Marshal.GetLastPInvokeError());
         }
 
-        _thread = new Thread(Run) { IsBackground = true, Name = "turn-epoll" };
+        SetUpBatch();
+        _thread = new Thread(Run) { IsBackground = true, Name = "turn-epoll-" + index };
         _thread.Start();
     }
 
+    /// <summary>The loop running on this thread, if any.</summary>
+    [ThreadStatic]
+    private static LinuxEventLoop? t_current;
+
+    public static LinuxEventLoop? Current => t_current;
+
     public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
 
-    /// <summary>The receive buffer, shared because only the loop thread reads into it.</summary>
-    public byte[] Buffer { get; } = GC.AllocateUninitializedArray<byte>(65536 + 64, pinned: true);
 
     /// <summary>What the loop calls when a socket is readable.</summary>
     public interface IReadable
@@ -112,45 +117,51 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
     }
 
     /// <summary>
-    /// Reads one datagram from <paramref name="socket"/> without blocking into <paramref name="destination"/>,
-    /// its source into <paramref name="source"/>. Returns the datagram length (more than the destination
-    /// when it was truncated), 0 or more; -1 when the socket has nothing more to read.
+    /// Reads up to <see cref="BatchSize"/> datagrams from <paramref name="socket"/> with one
+    /// <c>recvmmsg</c> into <see cref="Slots"/> (data at <see cref="SlotHeadroom"/>). Returns how many;
+    /// fewer than a full batch means the socket is drained, so no extra call is needed to learn it.
     /// </summary>
-    public static int TryReceive(SafeHandle socket, Span<byte> destination, SocketAddress source)
+    public int ReceiveBatch(SafeHandle socket)
     {
         var added = false;
         try
         {
             socket.DangerousAddRef(ref added); // the descriptor cannot be closed (and reused) under our read
             var fd = (int)socket.DangerousGetHandle();
-            var address = source.Buffer.Span;
-            fixed (byte* buffer = destination)
-            fixed (byte* addressBytes = address)
+            for (var i = 0; i < BatchSize; i++)
             {
-                while (true)
-                {
-                    var addressLength = address.Length;
-                    var n = recvfrom(fd, buffer, destination.Length, MsgDontWait | MsgTrunc, addressBytes, &addressLength);
-                    if (n >= 0)
-                    {
-                        source.Size = addressLength;
-                        return (int)n;
-                    }
-
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno == EIntr)
-                    {
-                        continue;
-                    }
-
-                    // EAGAIN: drained. Anything else (an ICMP error queued on the socket) also ends this turn.
-                    return errno == EAgain ? -1 : -2;
-                }
+                _headers[i].Header.NameLength = AddressCapacity;
+                _headers[i].Header.Flags = 0;
+                _headers[i].Length = 0;
             }
+
+            int n;
+            do
+            {
+                n = recvmmsg(fd, _headers, BatchSize, MsgDontWait, null);
+            }
+            while (n < 0 && Marshal.GetLastPInvokeError() == EIntr);
+
+            if (n <= 0)
+            {
+                return 0; // EAGAIN (drained), or an error such as a queued ICMP report: nothing to relay this turn
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                var slot = Slots[i];
+                var length = (int)Math.Min(AddressCapacity, _headers[i].Header.NameLength);
+                new ReadOnlySpan<byte>(_addresses + (i * AddressCapacity), length).CopyTo(slot.Source.Buffer.Span);
+                slot.Source.Size = length;
+                slot.Length = (int)_headers[i].Length;
+                slot.Truncated = (_headers[i].Header.Flags & MsgTrunc) != 0;
+            }
+
+            return n;
         }
         catch (ObjectDisposedException)
         {
-            return -1;
+            return 0;
         }
         finally
         {
@@ -158,6 +169,52 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
             {
                 socket.DangerousRelease();
             }
+        }
+    }
+
+    /// <summary>Datagrams one <see cref="ReceiveBatch"/> call can return.</summary>
+    public const int BatchSize = 16;
+
+    /// <summary>Room in front of each slot's data for the header the relay writes there.</summary>
+    public const int SlotHeadroom = 48;
+
+    /// <summary>Largest datagram a slot holds; larger ones arrive truncated and are dropped.</summary>
+    public const int SlotCapacity = 4096;
+
+    private const int AddressCapacity = 28; // sockaddr_in6
+
+    /// <summary>One received datagram: its buffer (data at <see cref="SlotHeadroom"/>), length and source.</summary>
+    public sealed class Slot
+    {
+        public byte[] Buffer { get; } = GC.AllocateUninitializedArray<byte>(SlotHeadroom + SlotCapacity + 4, pinned: true);
+
+        public SocketAddress Source { get; } = new(AddressFamily.InterNetworkV6);
+
+        public int Length { get; set; }
+
+        public bool Truncated { get; set; }
+    }
+
+    /// <summary>The receive slots, shared because only the loop thread reads into them.</summary>
+    public Slot[] Slots { get; } = Enumerable.Range(0, BatchSize).Select(_ => new Slot()).ToArray();
+
+    private MMsgHdr* _headers;
+    private IoVec* _vectors;
+    private byte* _addresses;
+
+    private void SetUpBatch()
+    {
+        _headers = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(BatchSize * sizeof(MMsgHdr)));
+        _vectors = (IoVec*)NativeMemory.AllocZeroed((nuint)(BatchSize * sizeof(IoVec)));
+        _addresses = (byte*)NativeMemory.AllocZeroed((nuint)(BatchSize * AddressCapacity));
+        for (var i = 0; i < BatchSize; i++)
+        {
+            // The slot buffers are pinned for the life of the process: their addresses never change.
+            _vectors[i].Base = (byte*)Marshal.UnsafeAddrOfPinnedArrayElement(Slots[i].Buffer, SlotHeadroom);
+            _vectors[i].Length = SlotCapacity;
+            _headers[i].Header.Name = _addresses + (i * AddressCapacity);
+            _headers[i].Header.Vectors = _vectors + i;
+            _headers[i].Header.VectorCount = 1;
         }
     }
 
@@ -202,6 +259,7 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
 
     private void Run()
     {
+        t_current = this;
         var events = stackalloc EpollEvent[MaxEvents];
         while (!_stopped)
         {
@@ -226,7 +284,14 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
 
                 var fd = (int)events[i].Data;
                 var handler = fd < handlers.Length ? handlers[fd] : null;
-                handler?.OnReadable(this);
+                try
+                {
+                    handler?.OnReadable(this);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Handlers catch what a packet can cause; this only keeps the loop (and every other socket) alive.
+                }
             }
         }
     }
@@ -246,7 +311,36 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
             // Closed only once the loop has left epoll_wait, so it never waits on a reused descriptor.
             _ = close(_epoll);
             _ = close(_wake);
+            NativeMemory.Free(_headers);
+            NativeMemory.Free(_vectors);
+            NativeMemory.Free(_addresses);
         }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct IoVec
+    {
+        public byte* Base;
+        public nuint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MsgHdr
+    {
+        public byte* Name;
+        public int NameLength;
+        public IoVec* Vectors;
+        public nuint VectorCount;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public uint Length;
     }
 
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
@@ -266,7 +360,7 @@ internal sealed unsafe partial class LinuxEventLoop : IDisposable
     private static partial int epoll_wait(int epfd, EpollEvent* events, int maxevents, int timeout);
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial nint recvfrom(int fd, byte* buffer, nint length, int flags, byte* address, int* addressLength);
+    private static partial int recvmmsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint sendto(int fd, byte* buffer, nint length, int flags, byte* address, int addressLength);

@@ -22,7 +22,7 @@ internal sealed class RelaySocket : IDisposable, LinuxEventLoop.IReadable
     private int _disposed;
     private TurnServer? _server;
     private Allocation? _allocation;
-    private SocketAddress? _peer;
+    private LinuxEventLoop? _loop;
 
     private RelaySocket(Socket socket)
     {
@@ -110,9 +110,9 @@ internal sealed class RelaySocket : IDisposable, LinuxEventLoop.IReadable
     {
         _server = server;
         _allocation = allocation;
-        if (server.Loop is { } loop)
+        if (server.PickLoop() is { } loop)
         {
-            _peer = new SocketAddress(_socket.AddressFamily);
+            _loop = loop;
             loop.Register(_socket, this);
         }
         else
@@ -122,28 +122,31 @@ internal sealed class RelaySocket : IDisposable, LinuxEventLoop.IReadable
         }
     }
 
-    /// <summary>Event-loop mode: relay the datagrams peers sent, read into the loop's shared buffer.</summary>
+    /// <summary>Event-loop mode: relay the datagrams peers sent, read in batches into the loop's slots.</summary>
     public void OnReadable(LinuxEventLoop loop)
     {
-        var buffer = loop.Buffer;
-        for (var i = 0; i < LinuxEventLoop.DrainBudget; i++)
+        for (var batch = 0; batch < LinuxEventLoop.DrainBudget; batch++)
         {
-            var received = LinuxEventLoop.TryReceive(_socket.SafeHandle, buffer.AsSpan(Headroom, MaxDatagram), _peer!);
-            if (received == -1)
+            var received = loop.ReceiveBatch(_socket.SafeHandle);
+            for (var i = 0; i < received; i++)
             {
-                return;
+                var slot = loop.Slots[i];
+                if (!slot.Truncated && slot.Length <= MaxDatagram)
+                {
+                    _server!.HandlePeerPacket(_allocation!, slot.Buffer, slot.Length, slot.Source);
+                }
             }
 
-            if (received >= 0 && received <= MaxDatagram)
+            if (received < LinuxEventLoop.BatchSize)
             {
-                _server!.HandlePeerPacket(_allocation!, buffer, received, _peer!);
+                return;
             }
         }
     }
 
     public bool SendTo(ReadOnlySpan<byte> data, SocketAddress peer)
     {
-        if (_peer is not null)
+        if (_loop is not null)
         {
             return LinuxEventLoop.TrySend(_socket.SafeHandle, data, peer); // event-loop mode: the socket is non-blocking
         }
@@ -167,7 +170,7 @@ internal sealed class RelaySocket : IDisposable, LinuxEventLoop.IReadable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _server?.Loop?.Unregister(_socket, this);
+            _loop?.Unregister(_socket, this);
             _socket.Dispose();
         }
     }

@@ -31,7 +31,13 @@ internal sealed class TurnTcpListener : IDisposable
             _socket.DualMode = true;
         }
 
-        _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        if (OperatingSystem.IsLinux())
+        {
+            // SO_REUSEADDR alone (restart despite TIME_WAIT). .NET's ReuseAddress also sets SO_REUSEPORT
+            // on Linux, which would let a second relay bind the same port; this listener must be exclusive,
+            // since it is what keeps a second relay off the UDP port too (bound with SO_REUSEPORT per loop).
+            _socket.SetRawSocketOption(1, 2, BitConverter.GetBytes(1));
+        }
         _socket.Bind(endPoint);
         _socket.Listen(512);
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;

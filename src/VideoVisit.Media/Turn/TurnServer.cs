@@ -47,7 +47,9 @@ internal sealed partial class TurnServer : IDisposable
         _replyLimiter = new ReplyRateLimiter(time, options.UnauthenticatedRepliesPerSecond);
         var listen = IPAddress.Parse(options.ListenAddress);
         _relayBindAddress = listen.AddressFamily == AddressFamily.InterNetwork ? listen : IPAddress.Any;
-        Loop = options.UseEventLoop && LinuxEventLoop.IsSupported ? new LinuxEventLoop() : null;
+        Loops = options.UseEventLoop && LinuxEventLoop.IsSupported
+            ? Enumerable.Range(0, options.EventLoops > 0 ? options.EventLoops : Environment.ProcessorCount).Select(i => new LinuxEventLoop(i)).ToArray()
+            : [];
         _advertisedAddress = !string.IsNullOrWhiteSpace(options.RelayAddress) ? IPAddress.Parse(options.RelayAddress)
             : !listen.Equals(IPAddress.Any) && !listen.Equals(IPAddress.IPv6Any) ? _relayBindAddress
             : null;
@@ -55,8 +57,19 @@ internal sealed partial class TurnServer : IDisposable
 
     public TurnOptions Options { get; }
 
-    /// <summary>The epoll loop that reads every UDP socket (Linux x64), or null where .NET's asynchronous sockets do.</summary>
-    internal LinuxEventLoop? Loop { get; }
+    /// <summary>The epoll loops that read every UDP socket (Linux x64); empty where .NET's asynchronous sockets do.</summary>
+    internal LinuxEventLoop[] Loops { get; }
+
+    private int _nextLoop;
+
+    /// <summary>
+    /// The loop for a new relay socket: the loop handling the current request (so a UDP client's
+    /// allocation lives on the same thread as its client socket), else the next in turn (TCP clients).
+    /// </summary>
+    internal LinuxEventLoop? PickLoop() =>
+        Loops.Length == 0 ? null
+        : LinuxEventLoop.Current is { } current && Loops.Contains(current) ? current
+        : Loops[(int)((uint)Interlocked.Increment(ref _nextLoop) % (uint)Loops.Length)];
 
     public TimeProvider Time { get; }
 
@@ -498,6 +511,9 @@ internal sealed partial class TurnServer : IDisposable
             Delete(allocation);
         }
 
-        Loop?.Dispose();
+        foreach (var loop in Loops)
+        {
+            loop.Dispose();
+        }
     }
 }

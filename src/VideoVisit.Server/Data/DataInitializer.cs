@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using VideoVisit.Server.Visits;
 
 namespace VideoVisit.Server.Data;
@@ -8,6 +9,7 @@ internal sealed partial class DataInitializer(
     IDbContextFactory<VideoVisitDb> contexts,
     DbCatalogSource catalog,
     IConfiguration configuration,
+    IOptions<VisitOptions> visitOptions,
     TimeProvider time,
     ILogger<DataInitializer> log) : IHostedService
 {
@@ -23,7 +25,7 @@ internal sealed partial class DataInitializer(
 
         if (configuration.GetValue("Demo:Seed", false))
         {
-            DemoData.Seed(db, time.GetUtcNow(), configuration.GetValue("Demo:LoadTestVisits", 0));
+            DemoData.Seed(db, time.GetUtcNow(), configuration.GetValue("Demo:LoadTestVisits", 0), visitOptions.Value.BeginClosesAfterEnd);
             DemoSeeded(log);
         }
 

@@ -22,7 +22,7 @@ internal static class DemoData
         [BenchUnit] = "Benchmark unit",
     };
 
-    public static void Seed(VideoVisitDb db, DateTimeOffset now, int loadTestVisits)
+    public static void Seed(VideoVisitDb db, DateTimeOffset now, int loadTestVisits, TimeSpan beginClosesAfterEnd)
     {
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         PersonRow[] people =
@@ -56,7 +56,7 @@ internal static class DemoData
             Appointment("appt-child", start, TimeSpan.FromMinutes(30), "Video", UnitA, "nurse-1", "child-1", 2),
         ];
 
-        Upsert(db, people, rights, appointments, now);
+        Upsert(db, people, rights, appointments, now, beginClosesAfterEnd);
 
         if (loadTestVisits > 0)
         {
@@ -70,11 +70,11 @@ internal static class DemoData
                 benchAppointments.Add(Appointment("bench-appt-" + n, start, TimeSpan.FromMinutes(60), "Video", BenchUnit, "bench-pro-" + n, "bench-pat-" + n, 2));
             }
 
-            Upsert(db, benchPeople, [], benchAppointments, now);
+            Upsert(db, benchPeople, [], benchAppointments, now, beginClosesAfterEnd);
         }
     }
 
-    private static void Upsert(VideoVisitDb db, IReadOnlyList<PersonRow> people, IReadOnlyList<RepresentationRow> rights, IReadOnlyList<AppointmentRow> appointments, DateTimeOffset now)
+    private static void Upsert(VideoVisitDb db, IReadOnlyList<PersonRow> people, IReadOnlyList<RepresentationRow> rights, IReadOnlyList<AppointmentRow> appointments, DateTimeOffset now, TimeSpan beginClosesAfterEnd)
     {
         var known = db.People.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         db.People.AddRange(people.Where(p => !known.Contains(p.Id)));
@@ -88,7 +88,7 @@ internal static class DemoData
             {
                 db.Appointments.Add(appointment);
             }
-            else if (row.End + TimeSpan.FromMinutes(30) < now)
+            else if (row.End + beginClosesAfterEnd < now)
             {
                 // A demo restarted after its appointments are over: offer them again (a new slot, so a new visit).
                 row.Start = appointment.Start;

@@ -636,19 +636,30 @@ public sealed class Outbox
 
     public void VisitEnded(string connectionId, VisitEndedMessage message) => _items.Add((connectionId, message));
 
-    public async Task SendAsync(IVisitNotifier notifier)
+    /// <summary>
+    /// Sends in order per connection, and to the connections side by side, so one client that reads
+    /// slowly (its buffer full) does not hold up everyone else's updates.
+    /// </summary>
+    public Task SendAsync(IVisitNotifier notifier)
     {
-        foreach (var (connectionId, message) in _items)
+        if (_items.Count == 0)
         {
-            var sent = message switch
-            {
-                VisitStateSnapshot s => notifier.VisitStateAsync(connectionId, s),
-                ChatMessage c => notifier.ChatMessageAsync(connectionId, c),
-                RemovedMessage r => notifier.RemovedAsync(connectionId, r),
-                VisitEndedMessage e => notifier.VisitEndedAsync(connectionId, e),
-                _ => Task.CompletedTask,
-            };
-            await sent;
+            return Task.CompletedTask;
         }
+
+        return Task.WhenAll(_items.GroupBy(i => i.ConnectionId, StringComparer.Ordinal).Select(async connection =>
+        {
+            foreach (var (connectionId, message) in connection)
+            {
+                await (message switch
+                {
+                    VisitStateSnapshot s => notifier.VisitStateAsync(connectionId, s),
+                    ChatMessage c => notifier.ChatMessageAsync(connectionId, c),
+                    RemovedMessage r => notifier.RemovedAsync(connectionId, r),
+                    VisitEndedMessage e => notifier.VisitEndedAsync(connectionId, e),
+                    _ => Task.CompletedTask,
+                });
+            }
+        }));
     }
 }

@@ -34,14 +34,21 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
         return (qa, run);
     }
 
+    /// <summary>Opens the scenario's page, runs the precheck (under a simulation, if any), keeps its artifacts and closes the page.</summary>
+    private async Task<PrecheckOutcome> PrecheckAsync(string scenario, string[] permissions, IBrowser? ownBrowser = null, string? userAgent = null, string? simulation = null)
+    {
+        var (page, run) = await OpenAsync(scenario, permissions, ownBrowser, userAgent);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(simulation);
+        await run.SaveAsync();
+        return outcome;
+    }
+
     [Fact]
     [Trait("Scenario", "AllGranted")]
     public async Task AllGrantedAndWorkingIsReady()
     {
-        var (page, run) = await OpenAsync("AllGranted", Both);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync();
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("AllGranted", Both);
 
         Expect.Outcome(outcome, "ready", "allowed");
         Expect.Check(outcome, "camera", "ok");
@@ -53,10 +60,7 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
     [Trait("Scenario", "CameraDenied")]
     public async Task CameraDeniedShowsChromeUnblockSteps()
     {
-        var (page, run) = await OpenAsync("CameraDenied", ["microphone"]);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync();
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("CameraDenied", ["microphone"]);
 
         Expect.Outcome(outcome, "permission-denied", "warned", "permission-chrome");
         Expect.Check(outcome, "camera", "denied");
@@ -67,10 +71,7 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
     [Trait("Scenario", "MicrophoneDenied")]
     public async Task MicrophoneDeniedShowsChromeUnblockSteps()
     {
-        var (page, run) = await OpenAsync("MicrophoneDenied", ["camera"]);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync();
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("MicrophoneDenied", ["camera"]);
 
         Expect.Outcome(outcome, "permission-denied", "warned", "permission-chrome");
         Expect.Check(outcome, "camera", "ok");
@@ -81,10 +82,7 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
     [Trait("Scenario", "BothDenied")]
     public async Task BothDeniedShowsChromeUnblockSteps()
     {
-        var (page, run) = await OpenAsync("BothDenied", []);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync();
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("BothDenied", []);
 
         Expect.Outcome(outcome, "permission-denied", "warned", "permission-chrome");
         Expect.Check(outcome, "camera", "denied");
@@ -95,10 +93,7 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
     [Trait("Scenario", "NoCamera")]
     public async Task NoCameraIsDeviceMissingAndStillAllowedToWait()
     {
-        var (page, run) = await OpenAsync("NoCamera", Both);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.NoCamera);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("NoCamera", Both, simulation: Simulations.NoCamera);
 
         Expect.Outcome(outcome, "device-missing", "warned", "missing");
         Expect.Check(outcome, "camera", "missing");
@@ -109,10 +104,7 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
     [Trait("Scenario", "NoMicrophone")]
     public async Task NoMicrophoneIsDeviceMissing()
     {
-        var (page, run) = await OpenAsync("NoMicrophone", Both);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.NoMicrophone);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("NoMicrophone", Both, simulation: Simulations.NoMicrophone);
 
         Expect.Outcome(outcome, "device-missing", "warned", "missing");
         Expect.Check(outcome, "camera", "ok");
@@ -123,10 +115,7 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
     [Trait("Scenario", "CameraBusy")]
     public async Task CameraInUseByAnotherApplicationIsDeviceBusy()
     {
-        var (page, run) = await OpenAsync("CameraBusy", Both);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.CameraBusy);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("CameraBusy", Both, simulation: Simulations.CameraBusy);
 
         Expect.Outcome(outcome, "device-busy", "warned", "busy");
         Expect.Check(outcome, "camera", "busy");
@@ -137,10 +126,7 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
     public async Task BlackCaptureFileIsCameraCovered()
     {
         var browser = await chromium.LaunchAsync(["--use-file-for-fake-video-capture=" + BlackVideoFile.Create()]);
-        var (page, run) = await OpenAsync("CameraCovered", Both, browser);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync();
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("CameraCovered", Both, browser);
 
         Expect.Outcome(outcome, "camera-covered", "warned", "covered");
         Expect.Check(outcome, "camera", "ok");
@@ -150,10 +136,7 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
     [Trait("Scenario", "SilentMicrophone")]
     public async Task SilentMicrophoneWarns()
     {
-        var (page, run) = await OpenAsync("SilentMicrophone", Both);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.SilentMicrophone);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("SilentMicrophone", Both, simulation: Simulations.SilentMicrophone);
 
         Expect.Outcome(outcome, "ready", "warned", "silent");
         Expect.Problem(outcome, "microphone-silent");
@@ -208,10 +191,7 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
     [Trait("Scenario", "CannotCall")]
     public async Task BrowserWithoutPeerConnectionCannotMakeVideoCalls()
     {
-        var (page, run) = await OpenAsync("CannotCall", Both);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.NoPeerConnection);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("CannotCall", Both, simulation: Simulations.NoPeerConnection);
 
         Expect.Outcome(outcome, "unsupported-browser", "blocked", "cannot-call");
     }
@@ -222,10 +202,7 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
     {
         // Opera on Windows: Chromium's engine, but not a browser the portal recommends there.
         const string opera = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36 OPR/120.0.0.0";
-        var (page, run) = await OpenAsync("UnlistedBrowser", Both, userAgent: opera);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync();
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("UnlistedBrowser", Both, userAgent: opera);
 
         Expect.Outcome(outcome, "ready", "warned", "not-recommended");
         Expect.Problem(outcome, "browser-not-recommended");
@@ -237,10 +214,7 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
     {
         // Chromium's own policy: no UDP except through a proxy, so only TURN over TCP gathers.
         var browser = await chromium.LaunchAsync(["--webrtc-ip-handling-policy=disable_non_proxied_udp", "--force-webrtc-ip-handling-policy"]);
-        var (page, run) = await OpenAsync("UdpBlocked", Both, browser);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync();
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("UdpBlocked", Both, browser);
 
         Expect.Outcome(outcome, "relay-only", "warned", "relay-only");
         Expect.Check(outcome, "network", "reachable tcp");

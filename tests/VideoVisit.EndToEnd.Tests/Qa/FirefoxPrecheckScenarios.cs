@@ -39,14 +39,21 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
         return firefox.LaunchAsync(all);
     }
 
+    /// <summary>Opens the scenario's page, runs the precheck (under a simulation, if any), keeps its artifacts and closes the page.</summary>
+    private async Task<PrecheckOutcome> PrecheckAsync(string scenario, IBrowser? ownBrowser = null, string? simulation = null)
+    {
+        var (page, run) = await OpenAsync(scenario, ownBrowser);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(simulation);
+        await run.SaveAsync();
+        return outcome;
+    }
+
     [Fact]
     [Trait("Scenario", "AllGranted")]
     public async Task AllGrantedAndWorkingIsReady()
     {
-        var (page, run) = await OpenAsync("AllGranted");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync();
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("AllGranted");
 
         Expect.Outcome(outcome, "ready", "allowed");
         Expect.Check(outcome, "camera", "ok");
@@ -58,10 +65,7 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
     [Trait("Scenario", "CameraDenied")]
     public async Task CameraDeniedShowsFirefoxUnblockSteps()
     {
-        var (page, run) = await OpenAsync("CameraDenied", await LaunchWithAsync(("permissions.default.camera", 2)));
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync();
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("CameraDenied", await LaunchWithAsync(("permissions.default.camera", 2)));
 
         Expect.Outcome(outcome, "permission-denied", "warned", "permission-firefox");
         Expect.Check(outcome, "camera", "denied");
@@ -72,10 +76,7 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
     [Trait("Scenario", "MicrophoneDenied")]
     public async Task MicrophoneDeniedShowsFirefoxUnblockSteps()
     {
-        var (page, run) = await OpenAsync("MicrophoneDenied", await LaunchWithAsync(("permissions.default.microphone", 2)));
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync();
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("MicrophoneDenied", await LaunchWithAsync(("permissions.default.microphone", 2)));
 
         Expect.Outcome(outcome, "permission-denied", "warned", "permission-firefox");
         Expect.Check(outcome, "camera", "ok");
@@ -86,10 +87,7 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
     [Trait("Scenario", "BothDenied")]
     public async Task BothDeniedShowsFirefoxUnblockSteps()
     {
-        var (page, run) = await OpenAsync("BothDenied", await LaunchWithAsync(("permissions.default.camera", 2), ("permissions.default.microphone", 2)));
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync();
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("BothDenied", await LaunchWithAsync(("permissions.default.camera", 2), ("permissions.default.microphone", 2)));
 
         Expect.Outcome(outcome, "permission-denied", "warned", "permission-firefox");
         Expect.Check(outcome, "camera", "denied");
@@ -100,10 +98,7 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
     [Trait("Scenario", "NoCamera")]
     public async Task NoCameraIsDeviceMissingAndStillAllowedToWait()
     {
-        var (page, run) = await OpenAsync("NoCamera");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.NoCamera);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("NoCamera", simulation: Simulations.NoCamera);
 
         Expect.Outcome(outcome, "device-missing", "warned", "missing");
         Expect.Check(outcome, "camera", "missing");
@@ -113,10 +108,7 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
     [Trait("Scenario", "NoMicrophone")]
     public async Task NoMicrophoneIsDeviceMissing()
     {
-        var (page, run) = await OpenAsync("NoMicrophone");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.NoMicrophone);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("NoMicrophone", simulation: Simulations.NoMicrophone);
 
         Expect.Outcome(outcome, "device-missing", "warned", "missing");
         Expect.Check(outcome, "microphone", "missing");
@@ -126,10 +118,7 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
     [Trait("Scenario", "CameraBusy")]
     public async Task CameraInUseByAnotherApplicationIsDeviceBusy()
     {
-        var (page, run) = await OpenAsync("CameraBusy");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.CameraBusy);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("CameraBusy", simulation: Simulations.CameraBusy);
 
         Expect.Outcome(outcome, "device-busy", "warned", "busy");
         Expect.Check(outcome, "camera", "busy");
@@ -139,10 +128,7 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
     [Trait("Scenario", "CameraCovered")]
     public async Task BlackFramesAreCameraCovered()
     {
-        var (page, run) = await OpenAsync("CameraCovered");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.BlackCamera);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("CameraCovered", simulation: Simulations.BlackCamera);
 
         Expect.Outcome(outcome, "camera-covered", "warned", "covered");
     }
@@ -185,10 +171,7 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
     [Trait("Scenario", "CannotCall")]
     public async Task BrowserWithoutPeerConnectionCannotMakeVideoCalls()
     {
-        var (page, run) = await OpenAsync("CannotCall");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.NoPeerConnection);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("CannotCall", simulation: Simulations.NoPeerConnection);
 
         Expect.Outcome(outcome, "unsupported-browser", "blocked", "cannot-call");
     }
@@ -198,10 +181,7 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
     public async Task FirefoxOnMacIsOutsideTheMatrixAndWarned()
     {
         const string firefoxOnMac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:153.0) Gecko/20100101 Firefox/153.0";
-        var (page, run) = await OpenAsync("UnlistedBrowser");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.UserAgent(firefoxOnMac));
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("UnlistedBrowser", simulation: Simulations.UserAgent(firefoxOnMac));
 
         Expect.Outcome(outcome, "ready", "warned", "not-recommended");
         Expect.Problem(outcome, "browser-not-recommended");
@@ -211,10 +191,7 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
     [Trait("Scenario", "UdpBlocked")]
     public async Task UdpBlockedLeavesTheTcpRelayAndWarns()
     {
-        var (page, run) = await OpenAsync("UdpBlocked");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.BlockUdpToRelay);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync("UdpBlocked", simulation: Simulations.BlockUdpToRelay);
 
         Expect.Outcome(outcome, "relay-only", "warned", "relay-only");
         Expect.Check(outcome, "network", "reachable tcp");

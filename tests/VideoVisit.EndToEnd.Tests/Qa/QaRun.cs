@@ -62,16 +62,27 @@ public sealed class QaRun(IQaPage page, QaServerFixture server, string scenario)
         return await WaitForFinishedAsync();
     }
 
-    public async Task<PrecheckOutcome> WaitForFinishedAsync()
+    public Task<PrecheckOutcome> WaitForFinishedAsync() => OutcomeAsync(PrecheckTimeout);
+
+    /// <summary>
+    /// The outcome once the precheck has settled: finished, and the Begin section showing its
+    /// verdict (it follows one render later).
+    /// </summary>
+    public async Task<PrecheckOutcome> OutcomeAsync(TimeSpan? timeout = null)
     {
         await WaitForAsync(
-            "(() => { const r = document.querySelector('[data-precheck-state]'); return r && r.getAttribute('data-precheck-state') !== 'checking' ? 'done' : ''; })()",
-            PrecheckTimeout,
-            "the precheck to finish");
-        return await OutcomeAsync();
+            """
+            (() => {
+              const r = document.querySelector('[data-precheck-state]');
+              const b = document.querySelector('[data-begin-state]');
+              return r && r.getAttribute('data-precheck-state') !== 'checking'
+                && (!b || b.getAttribute('data-begin-state') === r.getAttribute('data-precheck-verdict')) ? 'done' : '';
+            })()
+            """,
+            timeout ?? TimeSpan.FromSeconds(10),
+            "the precheck to settle");
+        return PrecheckOutcome.Parse(await page.EvalAsync(OutcomeScript));
     }
-
-    public async Task<PrecheckOutcome> OutcomeAsync() => PrecheckOutcome.Parse(await page.EvalAsync(OutcomeScript));
 
     /// <summary>Polls a JavaScript expression until it is non-empty; fails with what it waited for.</summary>
     public async Task<string> WaitForAsync(string expression, TimeSpan timeout, string what)

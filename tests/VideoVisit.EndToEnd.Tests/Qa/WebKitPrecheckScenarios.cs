@@ -31,14 +31,21 @@ public sealed class WebKitPrecheckScenarios(WebKitFixture webkit, QaServerFixtur
         Expect.Problem(outcome, problem);
     }
 
+    /// <summary>Opens the scenario's page, runs the precheck (under a simulation, if any), keeps its artifacts and closes the page.</summary>
+    private async Task<PrecheckOutcome> PrecheckAsync(string? simulation, string scenario, params string[] browserArgs)
+    {
+        var (page, run) = await OpenAsync(scenario, browserArgs);
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(simulation);
+        await run.SaveAsync();
+        return outcome;
+    }
+
     [Fact]
     [Trait("Scenario", "AllGranted")]
     public async Task AllGrantedDevicesWorkButThisWebKitCannotCall()
     {
-        var (page, run) = await OpenAsync("AllGranted");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync();
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync(null, "AllGranted");
 
         Expect.Outcome(outcome, "unsupported-browser", "blocked", "cannot-call");
         Expect.Check(outcome, "camera", "ok");
@@ -50,10 +57,7 @@ public sealed class WebKitPrecheckScenarios(WebKitFixture webkit, QaServerFixtur
     [Trait("Scenario", "CameraDenied")]
     public async Task CameraDeniedShowsSafariUnblockSteps()
     {
-        var (page, run) = await OpenAsync("CameraDenied");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.DenyCamera);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync(Simulations.DenyCamera, "CameraDenied");
 
         CannotCallWith(outcome, "camera-denied", "permission-safari");
         Expect.Check(outcome, "camera", "denied");
@@ -64,10 +68,7 @@ public sealed class WebKitPrecheckScenarios(WebKitFixture webkit, QaServerFixtur
     [Trait("Scenario", "MicrophoneDenied")]
     public async Task MicrophoneDeniedShowsSafariUnblockSteps()
     {
-        var (page, run) = await OpenAsync("MicrophoneDenied");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.DenyMicrophone);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync(Simulations.DenyMicrophone, "MicrophoneDenied");
 
         CannotCallWith(outcome, "microphone-denied", "permission-safari");
         Expect.Check(outcome, "microphone", "denied");
@@ -77,10 +78,7 @@ public sealed class WebKitPrecheckScenarios(WebKitFixture webkit, QaServerFixtur
     [Trait("Scenario", "BothDenied")]
     public async Task BothDeniedShowsSafariUnblockSteps()
     {
-        var (page, run) = await OpenAsync("BothDenied");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.DenyBoth);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync(Simulations.DenyBoth, "BothDenied");
 
         CannotCallWith(outcome, "camera-denied", "permission-safari");
         Expect.Problem(outcome, "microphone-denied");
@@ -90,10 +88,7 @@ public sealed class WebKitPrecheckScenarios(WebKitFixture webkit, QaServerFixtur
     [Trait("Scenario", "NoCamera")]
     public async Task NoCameraIsFound()
     {
-        var (page, run) = await OpenAsync("NoCamera");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.NoCamera);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync(Simulations.NoCamera, "NoCamera");
 
         CannotCallWith(outcome, "camera-missing", "missing");
         Expect.Check(outcome, "camera", "missing");
@@ -103,10 +98,7 @@ public sealed class WebKitPrecheckScenarios(WebKitFixture webkit, QaServerFixtur
     [Trait("Scenario", "NoMicrophone")]
     public async Task NoMicrophoneIsFound()
     {
-        var (page, run) = await OpenAsync("NoMicrophone");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.NoMicrophone);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync(Simulations.NoMicrophone, "NoMicrophone");
 
         CannotCallWith(outcome, "microphone-missing", "missing");
         Expect.Check(outcome, "microphone", "missing");
@@ -116,10 +108,7 @@ public sealed class WebKitPrecheckScenarios(WebKitFixture webkit, QaServerFixtur
     [Trait("Scenario", "CameraBusy")]
     public async Task CameraInUseByAnotherApplicationIsFound()
     {
-        var (page, run) = await OpenAsync("CameraBusy");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.CameraBusy);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync(Simulations.CameraBusy, "CameraBusy");
 
         CannotCallWith(outcome, "camera-busy", "busy");
     }
@@ -128,10 +117,7 @@ public sealed class WebKitPrecheckScenarios(WebKitFixture webkit, QaServerFixtur
     [Trait("Scenario", "CameraCovered")]
     public async Task BlackFramesAreFound()
     {
-        var (page, run) = await OpenAsync("CameraCovered");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.BlackCamera);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync(Simulations.BlackCamera, "CameraCovered");
 
         CannotCallWith(outcome, "camera-covered", "covered");
     }
@@ -140,10 +126,7 @@ public sealed class WebKitPrecheckScenarios(WebKitFixture webkit, QaServerFixtur
     [Trait("Scenario", "SilentMicrophone")]
     public async Task SilentMicrophoneIsFound()
     {
-        var (page, run) = await OpenAsync("SilentMicrophone");
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(Simulations.SilentMicrophone);
-        await run.SaveAsync();
+        var outcome = await PrecheckAsync(Simulations.SilentMicrophone, "SilentMicrophone");
 
         CannotCallWith(outcome, "microphone-silent", "silent");
     }

@@ -20,7 +20,7 @@ public sealed class PortableTransportTests : IDisposable
     [Fact]
     public async Task WithoutTheEventLoopChannelDataAndIndicationsStillFlowBothWays()
     {
-        Assert.Null(_relay.Server.Loop);
+        Assert.Empty(_relay.Server.Loops);
         using var client = TestClient.Udp(_relay.UdpEndPoint);
         var (u, p) = _relay.Rest();
         var (credentials, allocated) = await client.AllocateAsync(u, p);

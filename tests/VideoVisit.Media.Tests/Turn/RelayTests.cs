@@ -144,6 +144,25 @@ public sealed class RelayTests : IDisposable
     }
 
     [Fact]
+    public async Task AllocateWithDontFragmentSucceedsAndRelays()
+    {
+        using var client = TestClient.Udp(_relay.UdpEndPoint);
+        var (u, p) = _relay.Rest();
+        var challenge = await client.RequestAsync(StunBuilder.Allocate(null));
+        var credentials = new ClientCredentials(u, p, challenge.Realm!, challenge.Nonce!);
+        var r = await client.RequestAsync(StunBuilder.Build(StunMethod.Allocate, StunClass.Request, (ref StunWriter w, ReadOnlySpan<byte> _) =>
+        {
+            VideoVisit.Media.Stun.Attributes.RequestedTransportAttribute.Write(ref w, 17);
+            VideoVisit.Media.Stun.Attributes.DontFragmentAttribute.Write(ref w);
+        }, credentials));
+        Assert.True(r.IsSuccess, "error " + r.ErrorCode);
+        using var peer = new TestPeer();
+        Assert.True((await client.RequestAsync(StunBuilder.ChannelBind(credentials, 0x4000, Addresses.Of(peer.EndPoint)))).IsSuccess);
+        client.SendRaw(StunBuilder.ChannelData(0x4000, [1, 2], pad: false));
+        Assert.Equal(new byte[] { 1, 2 }, peer.Receive()!.Value.Data);
+    }
+
+    [Fact]
     public async Task RefreshWithZeroLifetimeDeletesTheAllocation()
     {
         var (client, credentials, relayed) = await AllocatedClientAsync();

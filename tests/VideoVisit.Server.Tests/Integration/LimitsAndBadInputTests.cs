@@ -97,7 +97,7 @@ public sealed class LimitsAndBadInputTests
         await using var server = await VisitServer.StartAsync(new Dictionary<string, string?>
         {
             ["Visits:SignalBurst"] = "20",
-            ["Visits:SignalsPerSecond"] = "5",
+            ["Visits:SignalsPerSecond"] = "1",
         });
         await using var visit = await VisitScenario.StartAsync(server, admit: true);
 
@@ -114,10 +114,13 @@ public sealed class LimitsAndBadInputTests
             }
         }
 
-        Assert.InRange(refused, 15, 20);
+        // 20 at once, then one a second: however slow this machine is today, most of the 40 are refused.
+        Assert.InRange(refused, 10, 20);
         await visit.Patient.WaitForAsync("Signal", s => s.GetProperty("payload").Str("candidate") == "c19");
+        await visit.Nurse.InvokeAsync("SendChat", visit.VisitId, "marker", "marker");
+        await visit.Patient.WaitForAsync("ChatMessage", m => m.Str("text") == "marker");
         Assert.Equal(40 - refused, visit.Patient.Events("Signal").Count);
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        await Task.Delay(TimeSpan.FromMilliseconds(1200));
         await visit.Nurse.InvokeAsync("SendSignal", visit.VisitId, visit.PatientId, "ice", new { candidate = "later" });
     }
 }

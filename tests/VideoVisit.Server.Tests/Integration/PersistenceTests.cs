@@ -52,15 +52,15 @@ public sealed class PersistenceTests
             Assert.Contains("removed", await patient3.InvokeExpectingErrorAsync("BeginVisit", "appt-group", null), StringComparison.Ordinal);
 
             var contexts = restarted.Server.Services.GetRequiredService<IDbContextFactory<VideoVisitDb>>();
-            await using var db = await contexts.CreateDbContextAsync();
-            var kinds = await db.VisitEvents.Where(e => e.VisitId == visitId).Select(e => e.Kind).ToListAsync();
+            await using var db = await contexts.CreateDbContextAsync().WaitAsync(VisitServer.Timeout);
+            var kinds = await db.VisitEvents.Where(e => e.VisitId == visitId).Select(e => e.Kind).ToListAsync().WaitAsync(VisitServer.Timeout);
             Assert.Contains("knocked", kinds);
             Assert.Contains("opened", kinds);
             Assert.Contains("admitted", kinds);
-            var admitted = await db.VisitEvents.FirstAsync(e => e.VisitId == visitId && e.Kind == "admitted");
+            var admitted = await db.VisitEvents.FirstAsync(e => e.VisitId == visitId && e.Kind == "admitted").WaitAsync(VisitServer.Timeout);
             Assert.Equal("nurse-1", admitted.ActorId);
             Assert.Equal("patient-1", admitted.TargetPersonId);
-            Assert.Equal(1, await db.Chat.CountAsync(c => c.ClientMessageId == "before-restart"));
+            Assert.Equal(1, await db.Chat.CountAsync(c => c.ClientMessageId == "before-restart").WaitAsync(VisitServer.Timeout));
         }
     }
 

@@ -11,7 +11,7 @@ public sealed class BeginWindowTests
     {
         _w.Time.Now = World.Start - TimeSpan.FromMinutes(15) - TimeSpan.FromSeconds(1);
 
-        var refused = await Assert.ThrowsAsync<VisitException>(() => _w.Begin("patient-1"));
+        var refused = await Assert.ThrowsAsync<VisitException>(() => _w.Begin("patient-1")).WaitAsync(World.Timeout);
 
         Assert.Equal(VisitError.OutsideWindow, refused.Error);
         Assert.Contains("2026-11-22 09:45 UTC", refused.Message, StringComparison.Ordinal);
@@ -22,7 +22,7 @@ public sealed class BeginWindowTests
     {
         _w.Time.Now = World.Start - TimeSpan.FromMinutes(15);
 
-        Assert.Equal("waiting", (await _w.Begin("patient-1")).State);
+        Assert.Equal("waiting", (await _w.Begin("patient-1").WaitAsync(World.Timeout)).State);
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class BeginWindowTests
     {
         _w.Time.Now = World.Start + TimeSpan.FromMinutes(30 + 30);
 
-        Assert.Equal("admitted", (await _w.Begin("nurse-1")).State);
+        Assert.Equal("admitted", (await _w.Begin("nurse-1").WaitAsync(World.Timeout)).State);
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class BeginWindowTests
     {
         _w.Time.Now = World.Start + TimeSpan.FromMinutes(30 + 30) + TimeSpan.FromSeconds(1);
 
-        var refused = await Assert.ThrowsAsync<VisitException>(() => _w.Begin("nurse-1"));
+        var refused = await Assert.ThrowsAsync<VisitException>(() => _w.Begin("nurse-1")).WaitAsync(World.Timeout);
 
         Assert.Equal(VisitError.OutsideWindow, refused.Error);
         Assert.Contains("over", refused.Message, StringComparison.Ordinal);
@@ -50,18 +50,18 @@ public sealed class BeginWindowTests
         var w = new World(new VisitOptions { BeginOpensMinutesBefore = 60 });
         w.Time.Now = World.Start - TimeSpan.FromMinutes(59);
 
-        Assert.Equal("waiting", (await w.Begin("patient-1")).State);
+        Assert.Equal("waiting", (await w.Begin("patient-1").WaitAsync(World.Timeout)).State);
     }
 
     [Fact]
     public async Task ASeatHeldInsideTheWindowResumesAfterTheWindowCloses()
     {
         _w.Time.Now = World.Start + TimeSpan.FromMinutes(59);
-        var nurse = await _w.Begin("nurse-1");
-        await _w.Service.DisconnectedAsync("conn-nurse-1");
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
+        await _w.Service.DisconnectedAsync("conn-nurse-1").WaitAsync(World.Timeout);
         _w.Time.Advance(TimeSpan.FromSeconds(30));
 
-        var resumed = await _w.Begin("nurse-1", connection: "conn-nurse-1b");
+        var resumed = await _w.Begin("nurse-1", connection: "conn-nurse-1b").WaitAsync(World.Timeout);
 
         Assert.Equal(nurse.ParticipantId, resumed.ParticipantId);
         Assert.Equal("admitted", resumed.State);

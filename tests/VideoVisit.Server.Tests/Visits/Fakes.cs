@@ -70,6 +70,9 @@ public sealed class World : ICatalogSource
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
 
+    /// <summary>Every await in these tests has it, though the domain under fakes completes at once.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
     public World(VisitOptions? options = null)
     {
         Options = options ?? new VisitOptions();

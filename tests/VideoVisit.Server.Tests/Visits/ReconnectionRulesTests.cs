@@ -8,18 +8,18 @@ public sealed class ReconnectionRulesTests
 
     private async Task<(BeginVisitResult Patient, BeginVisitResult Nurse)> AdmittedAsync()
     {
-        var patient = await _w.Begin("patient-1");
-        var nurse = await _w.Begin("nurse-1");
-        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId);
+        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
+        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
         return (patient, nurse);
     }
 
     [Fact]
     public async Task ADroppedConnectionKeepsTheSeatAsReconnecting()
     {
-        var (patient, nurse) = await AdmittedAsync();
+        var (patient, nurse) = await AdmittedAsync().WaitAsync(World.Timeout);
 
-        await _w.Service.DisconnectedAsync("conn-patient-1");
+        await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
 
         Assert.Equal(ParticipantState.Reconnecting, _w.StateOf(nurse.VisitId, patient.ParticipantId));
         Assert.Equal("reconnecting", _w.Notifier.LastState("conn-nurse-1").Participants.Single(p => p.ParticipantId == patient.ParticipantId).State);
@@ -28,12 +28,12 @@ public sealed class ReconnectionRulesTests
     [Fact]
     public async Task ReconnectingInsideTheGraceResumesAdmittedWithoutKnocking()
     {
-        var (patient, nurse) = await AdmittedAsync();
-        await _w.Service.DisconnectedAsync("conn-patient-1");
+        var (patient, nurse) = await AdmittedAsync().WaitAsync(World.Timeout);
+        await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
         _w.Time.Advance(TimeSpan.FromSeconds(59));
-        Assert.Equal(0, await _w.Service.SweepGraceAsync());
+        Assert.Equal(0, await _w.Service.SweepGraceAsync().WaitAsync(World.Timeout));
 
-        var resumed = await _w.Begin("patient-1", connection: "conn-patient-1b");
+        var resumed = await _w.Begin("patient-1", connection: "conn-patient-1b").WaitAsync(World.Timeout);
 
         Assert.Equal("admitted", resumed.State);
         Assert.Equal(patient.ParticipantId, resumed.ParticipantId);
@@ -44,11 +44,11 @@ public sealed class ReconnectionRulesTests
     [Fact]
     public async Task AWaitingPersonResumesWaitingInTheirPlace()
     {
-        var p1 = await _w.Begin("patient-1", "appt-group");
-        await _w.Begin("patient-2", "appt-group");
-        await _w.Service.DisconnectedAsync("conn-patient-1");
+        var p1 = await _w.Begin("patient-1", "appt-group").WaitAsync(World.Timeout);
+        await _w.Begin("patient-2", "appt-group").WaitAsync(World.Timeout);
+        await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
 
-        var resumed = await _w.Begin("patient-1", "appt-group", connection: "conn-patient-1b");
+        var resumed = await _w.Begin("patient-1", "appt-group", connection: "conn-patient-1b").WaitAsync(World.Timeout);
 
         Assert.Equal("waiting", resumed.State);
         Assert.Equal(1, _w.Notifier.LastState("conn-patient-1b").PlaceInLine);
@@ -58,53 +58,53 @@ public sealed class ReconnectionRulesTests
     [Fact]
     public async Task AfterTheGraceTheSeatIsReleasedAndOthersAreTold()
     {
-        var (patient, nurse) = await AdmittedAsync();
-        await _w.Service.DisconnectedAsync("conn-patient-1");
+        var (patient, nurse) = await AdmittedAsync().WaitAsync(World.Timeout);
+        await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
         _w.Time.Advance(TimeSpan.FromSeconds(60));
 
-        Assert.Equal(1, await _w.Service.SweepGraceAsync());
+        Assert.Equal(1, await _w.Service.SweepGraceAsync().WaitAsync(World.Timeout));
 
         Assert.Equal(ParticipantState.Left, _w.StateOf(nurse.VisitId, patient.ParticipantId));
         Assert.Equal("left", _w.Notifier.LastState("conn-nurse-1").Participants.Single(p => p.ParticipantId == patient.ParticipantId).State);
-        Assert.Equal("waiting", (await _w.Begin("patient-1", connection: "conn-patient-1b")).State);
+        Assert.Equal("waiting", (await _w.Begin("patient-1", connection: "conn-patient-1b").WaitAsync(World.Timeout)).State);
     }
 
     [Fact]
     public async Task TheGraceIsConfigurable()
     {
         var w = new World(new VisitOptions { ReconnectGraceSeconds = 5 });
-        var nurse = await w.Begin("nurse-1");
-        await w.Service.DisconnectedAsync("conn-nurse-1");
+        var nurse = await w.Begin("nurse-1").WaitAsync(World.Timeout);
+        await w.Service.DisconnectedAsync("conn-nurse-1").WaitAsync(World.Timeout);
         w.Time.Advance(TimeSpan.FromSeconds(5));
 
-        Assert.Equal(1, await w.Service.SweepGraceAsync());
+        Assert.Equal(1, await w.Service.SweepGraceAsync().WaitAsync(World.Timeout));
         Assert.Equal(ParticipantState.Left, w.StateOf(nurse.VisitId, nurse.ParticipantId));
     }
 
     [Fact]
     public async Task ASecondDeviceTakesTheSeatAndTheOlderConnectionIsToldWhy()
     {
-        var (patient, nurse) = await AdmittedAsync();
+        var (patient, nurse) = await AdmittedAsync().WaitAsync(World.Timeout);
 
-        var phone = await _w.Begin("patient-1", connection: "conn-phone");
+        var phone = await _w.Begin("patient-1", connection: "conn-phone").WaitAsync(World.Timeout);
 
         Assert.Equal(patient.ParticipantId, phone.ParticipantId);
         Assert.Equal("admitted", phone.State);
         Assert.Equal("replaced", Assert.Single(_w.Notifier.To<RemovedMessage>("conn-patient-1")).Reason);
         // The old connection closing later does not disturb the seat.
-        await _w.Service.DisconnectedAsync("conn-patient-1");
+        await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
         Assert.Equal(ParticipantState.Admitted, _w.StateOf(nurse.VisitId, patient.ParticipantId));
-        await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "x", "old tab"));
+        await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "x", "old tab")).WaitAsync(World.Timeout);
     }
 
     [Fact]
     public async Task ReturningSomeoneWhoIsReconnectingSendsThemBackToWaitingWhenTheyResume()
     {
-        var (patient, nurse) = await AdmittedAsync();
-        await _w.Service.DisconnectedAsync("conn-patient-1");
+        var (patient, nurse) = await AdmittedAsync().WaitAsync(World.Timeout);
+        await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
 
-        await _w.Service.ReturnToWaitingAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId);
-        var resumed = await _w.Begin("patient-1", connection: "conn-patient-1b");
+        await _w.Service.ReturnToWaitingAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
+        var resumed = await _w.Begin("patient-1", connection: "conn-patient-1b").WaitAsync(World.Timeout);
 
         Assert.Equal("waiting", resumed.State);
     }
@@ -112,10 +112,10 @@ public sealed class ReconnectionRulesTests
     [Fact]
     public async Task OneConnectionCannotHoldTwoSeatsInTheSameVisit()
     {
-        await _w.Begin("patient-2", "appt-group", connection: "conn-shared");
+        await _w.Begin("patient-2", "appt-group", connection: "conn-shared").WaitAsync(World.Timeout);
 
-        var refused = await Assert.ThrowsAsync<VisitException>(() => _w.Begin("patient-2", "appt-group", "patient-3", connection: "conn-shared"));
-        var otherWindow = await _w.Begin("patient-2", "appt-group", "patient-3", connection: "conn-other");
+        var refused = await Assert.ThrowsAsync<VisitException>(() => _w.Begin("patient-2", "appt-group", "patient-3", connection: "conn-shared")).WaitAsync(World.Timeout);
+        var otherWindow = await _w.Begin("patient-2", "appt-group", "patient-3", connection: "conn-other").WaitAsync(World.Timeout);
 
         Assert.Equal(VisitError.WrongState, refused.Error);
         Assert.Equal("representative", _w.Notifier.LastState("conn-other").Participants.Single(p => p.ParticipantId == otherWindow.ParticipantId).Role);
@@ -128,12 +128,12 @@ public sealed class FinishedVisitTests
     public async Task AnEndedVisitLeavesMemoryOnceNobodyIsInIt()
     {
         var w = new World();
-        var nurse = await w.Begin("nurse-1");
-        Assert.Equal(0, await w.Service.EvictFinishedAsync());
+        var nurse = await w.Begin("nurse-1").WaitAsync(World.Timeout);
+        Assert.Equal(0, await w.Service.EvictFinishedAsync().WaitAsync(World.Timeout));
 
-        await w.Service.EndVisitAsync("nurse-1", "conn-nurse-1", nurse.VisitId);
+        await w.Service.EndVisitAsync("nurse-1", "conn-nurse-1", nurse.VisitId).WaitAsync(World.Timeout);
 
-        Assert.Equal(1, await w.Service.EvictFinishedAsync());
+        Assert.Equal(1, await w.Service.EvictFinishedAsync().WaitAsync(World.Timeout));
         Assert.Null(w.Service.FindRoom(nurse.VisitId));
     }
 
@@ -141,14 +141,14 @@ public sealed class FinishedVisitTests
     public async Task AVisitWhoseWindowClosedLeavesMemoryOnlyWhenNobodyHoldsASeat()
     {
         var w = new World();
-        var nurse = await w.Begin("nurse-1");
+        var nurse = await w.Begin("nurse-1").WaitAsync(World.Timeout);
         w.Time.Now = World.Start + TimeSpan.FromHours(2);
 
-        Assert.Equal(0, await w.Service.EvictFinishedAsync());
-        await w.Service.LeaveVisitAsync("nurse-1", "conn-nurse-1", nurse.VisitId);
+        Assert.Equal(0, await w.Service.EvictFinishedAsync().WaitAsync(World.Timeout));
+        await w.Service.LeaveVisitAsync("nurse-1", "conn-nurse-1", nurse.VisitId).WaitAsync(World.Timeout);
 
-        Assert.Equal(1, await w.Service.EvictFinishedAsync());
-        var late = await Assert.ThrowsAsync<VisitException>(() => w.Begin("nurse-1"));
+        Assert.Equal(1, await w.Service.EvictFinishedAsync().WaitAsync(World.Timeout));
+        var late = await Assert.ThrowsAsync<VisitException>(() => w.Begin("nurse-1")).WaitAsync(World.Timeout);
         Assert.Equal(VisitError.OutsideWindow, late.Error);
     }
 }

@@ -12,17 +12,17 @@ public sealed class SignalAndChatRulesTests
     [Fact]
     public async Task SignalsPassBetweenAdmittedParticipantsOnly()
     {
-        var patient = await _w.Begin("patient-1");
-        var nurse = await _w.Begin("nurse-1");
+        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
 
-        var waitingSender = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("patient-1", "conn-patient-1", nurse.VisitId, nurse.ParticipantId, "offer", Offer));
-        var waitingTarget = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId, "offer", Offer));
-        var toSelf = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, nurse.ParticipantId, "offer", Offer));
+        var waitingSender = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("patient-1", "conn-patient-1", nurse.VisitId, nurse.ParticipantId, "offer", Offer)).WaitAsync(World.Timeout);
+        var waitingTarget = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId, "offer", Offer)).WaitAsync(World.Timeout);
+        var toSelf = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, nurse.ParticipantId, "offer", Offer)).WaitAsync(World.Timeout);
         Assert.All(new[] { waitingSender, waitingTarget, toSelf }, e => Assert.Equal(VisitError.WrongState, e.Error));
         Assert.DoesNotContain(_w.Notifier.Sent, s => s.Message is SignalMessage);
 
-        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId);
-        await _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId, "offer", Offer);
+        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
+        await _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId, "offer", Offer).WaitAsync(World.Timeout);
 
         var delivered = Assert.Single(_w.Notifier.To<SignalMessage>("conn-patient-1"));
         Assert.Equal(nurse.ParticipantId, delivered.FromParticipantId);
@@ -32,11 +32,11 @@ public sealed class SignalAndChatRulesTests
     [Fact]
     public async Task UnknownSignalKindsAndOversizedPayloadsAreRefused()
     {
-        var nurse = await _w.Begin("nurse-1");
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
         var big = World.Payload(JsonSerializer.Serialize(new { sdp = new string('x', 64 * 1024) }));
 
-        var kind = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "p", "bye", Offer));
-        var size = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "p", "offer", big));
+        var kind = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "p", "bye", Offer)).WaitAsync(World.Timeout);
+        var size = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendSignalAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "p", "offer", big)).WaitAsync(World.Timeout);
 
         Assert.Equal(VisitError.Invalid, kind.Error);
         Assert.Equal(VisitError.TooLarge, size.Error);
@@ -45,12 +45,12 @@ public sealed class SignalAndChatRulesTests
     [Fact]
     public async Task ChatWithTheSameClientMessageIdIsStoredAndDeliveredOnce()
     {
-        var patient = await _w.Begin("patient-1");
-        var nurse = await _w.Begin("nurse-1");
-        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId);
+        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
+        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
 
-        var first = await _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "c-1", "hello");
-        var again = await _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "c-1", "hello");
+        var first = await _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "c-1", "hello").WaitAsync(World.Timeout);
+        var again = await _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "c-1", "hello").WaitAsync(World.Timeout);
 
         Assert.Equal(first.MessageId, again.MessageId);
         Assert.Single(_w.Notifier.To<ChatMessage>("conn-nurse-1"));
@@ -60,12 +60,12 @@ public sealed class SignalAndChatRulesTests
     [Fact]
     public async Task ChatFromTheWaitingRoomReachesTheProfessionalsNotOtherPeopleWaiting()
     {
-        await _w.Begin("patient-1", "appt-group");
-        await _w.Begin("patient-2", "appt-group");
-        var nurse = await _w.Begin("nurse-1", "appt-group");
+        await _w.Begin("patient-1", "appt-group").WaitAsync(World.Timeout);
+        await _w.Begin("patient-2", "appt-group").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1", "appt-group").WaitAsync(World.Timeout);
 
-        await _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "w-1", "I am here");
-        await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-1", "Welcome all");
+        await _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "w-1", "I am here").WaitAsync(World.Timeout);
+        await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-1", "Welcome all").WaitAsync(World.Timeout);
 
         Assert.Equal(["I am here", "Welcome all"], _w.Notifier.To<ChatMessage>("conn-nurse-1").Select(m => m.Text));
         Assert.Equal(["I am here", "Welcome all"], _w.Notifier.To<ChatMessage>("conn-patient-1").Select(m => m.Text));
@@ -75,10 +75,10 @@ public sealed class SignalAndChatRulesTests
     [Fact]
     public async Task ChatIsReplayedToWhoeverJoinsOrResumes()
     {
-        var nurse = await _w.Begin("nurse-1");
-        await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-1", "Welcome");
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
+        await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-1", "Welcome").WaitAsync(World.Timeout);
 
-        await _w.Begin("patient-1");
+        await _w.Begin("patient-1").WaitAsync(World.Timeout);
 
         Assert.Equal("Welcome", Assert.Single(_w.Notifier.To<ChatMessage>("conn-patient-1")).Text);
     }
@@ -86,23 +86,23 @@ public sealed class SignalAndChatRulesTests
     [Fact]
     public async Task ChatNeedsTextWithinTheLimitAndAClientMessageId()
     {
-        var nurse = await _w.Begin("nurse-1");
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
 
-        Assert.Equal(VisitError.Invalid, (await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "c", " "))).Error);
-        Assert.Equal(VisitError.TooLarge, (await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "c", new string('x', 2001)))).Error);
-        Assert.Equal(VisitError.Invalid, (await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "", "hi"))).Error);
-        Assert.Equal(2000, (await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "c", new string('x', 2000))).Text.Length);
+        Assert.Equal(VisitError.Invalid, (await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "c", " ")).WaitAsync(World.Timeout)).Error);
+        Assert.Equal(VisitError.TooLarge, (await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "c", new string('x', 2001))).WaitAsync(World.Timeout)).Error);
+        Assert.Equal(VisitError.Invalid, (await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "", "hi")).WaitAsync(World.Timeout)).Error);
+        Assert.Equal(2000, (await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "c", new string('x', 2000)).WaitAsync(World.Timeout)).Text.Length);
     }
 
     [Fact]
     public async Task PrecheckIsShownToTheProfessionalAndItsOwnerOnly()
     {
-        var p1 = await _w.Begin("patient-1", "appt-group");
-        await _w.Begin("patient-2", "appt-group");
-        var nurse = await _w.Begin("nurse-1", "appt-group");
-        await _w.Service.AdmitAllAsync("nurse-1", "conn-nurse-1", nurse.VisitId);
+        var p1 = await _w.Begin("patient-1", "appt-group").WaitAsync(World.Timeout);
+        await _w.Begin("patient-2", "appt-group").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1", "appt-group").WaitAsync(World.Timeout);
+        await _w.Service.AdmitAllAsync("nurse-1", "conn-nurse-1", nurse.VisitId).WaitAsync(World.Timeout);
 
-        await _w.Service.ReportPrecheckAsync("patient-1", "conn-patient-1", nurse.VisitId, World.Payload("{\"state\":\"camera-covered\",\"camera\":\"covered\",\"microphone\":\"ok\"}"));
+        await _w.Service.ReportPrecheckAsync("patient-1", "conn-patient-1", nurse.VisitId, World.Payload("{\"state\":\"camera-covered\",\"camera\":\"covered\",\"microphone\":\"ok\"}")).WaitAsync(World.Timeout);
 
         var forNurse = _w.Notifier.LastState("conn-nurse-1").Participants.Single(p => p.ParticipantId == p1.ParticipantId).Precheck!;
         Assert.Equal("camera-covered", forNurse.State);
@@ -114,9 +114,9 @@ public sealed class SignalAndChatRulesTests
     [Fact]
     public async Task SomeoneWaitingSeesTheProfessionalsAndThemselvesOnly()
     {
-        var p1 = await _w.Begin("patient-1", "appt-group");
-        await _w.Begin("patient-2", "appt-group");
-        var nurse = await _w.Begin("nurse-1", "appt-group");
+        var p1 = await _w.Begin("patient-1", "appt-group").WaitAsync(World.Timeout);
+        await _w.Begin("patient-2", "appt-group").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1", "appt-group").WaitAsync(World.Timeout);
 
         var view = _w.Notifier.LastState("conn-patient-2");
 

@@ -11,7 +11,7 @@ public sealed class VisitLifecycleTests
     [Fact]
     public async Task PatientWhoBeginsFirstWaitsInAVisitNotYetOpened()
     {
-        var knocked = await _w.Begin("patient-1");
+        var knocked = await _w.Begin("patient-1").WaitAsync(World.Timeout);
 
         Assert.Equal("waiting", knocked.State);
         var state = _w.Notifier.LastState("conn-patient-1");
@@ -24,8 +24,8 @@ public sealed class VisitLifecycleTests
     [Fact]
     public async Task ProfessionalOpensTheVisitAndIsAdmittedAtOnce()
     {
-        var patient = await _w.Begin("patient-1");
-        var nurse = await _w.Begin("nurse-1");
+        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
 
         Assert.Equal("admitted", nurse.State);
         Assert.Equal(patient.VisitId, nurse.VisitId);
@@ -37,14 +37,14 @@ public sealed class VisitLifecycleTests
     [Fact]
     public async Task AdmitMovesSomeoneWaitingIntoTheVisit()
     {
-        var patient = await _w.Begin("patient-1");
-        var nurse = await _w.Begin("nurse-1");
+        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
 
-        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId);
+        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
 
         Assert.Equal(ParticipantState.Admitted, _w.StateOf(nurse.VisitId, patient.ParticipantId));
         Assert.Null(_w.Notifier.LastState("conn-patient-1").PlaceInLine);
-        var again = await Refused(() => _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId));
+        var again = await Refused(() => _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId)).WaitAsync(World.Timeout);
         Assert.Equal(VisitError.WrongState, again.Error);
     }
 
@@ -52,12 +52,12 @@ public sealed class VisitLifecycleTests
     public async Task WaitingRoomKeepsArrivalOrderAndAdmitAllAdmitsEveryone()
     {
         var w = new World(new VisitOptions());
-        var p3 = await w.Begin("patient-3", "appt-group");
+        var p3 = await w.Begin("patient-3", "appt-group").WaitAsync(World.Timeout);
         w.Time.Advance(TimeSpan.FromSeconds(30));
-        var p1 = await w.Begin("patient-1", "appt-group");
-        var nurse = await w.Begin("nurse-1", "appt-group");
+        var p1 = await w.Begin("patient-1", "appt-group").WaitAsync(World.Timeout);
+        var nurse = await w.Begin("nurse-1", "appt-group").WaitAsync(World.Timeout);
         w.Time.Advance(TimeSpan.FromSeconds(10));
-        await w.Begin("nurse-1", "appt-group"); // a repeated begin on the same connection changes nothing but refreshes the view
+        await w.Begin("nurse-1", "appt-group").WaitAsync(World.Timeout); // a repeated begin on the same connection changes nothing but refreshes the view
 
         Assert.Equal(2, w.Notifier.LastState("conn-patient-1").PlaceInLine);
         Assert.Equal(1, w.Notifier.LastState("conn-patient-3").PlaceInLine);
@@ -65,7 +65,7 @@ public sealed class VisitLifecycleTests
         Assert.Equal(40, console.Participants.Single(p => p.ParticipantId == p3.ParticipantId).WaitSeconds);
         Assert.Equal(10, console.Participants.Single(p => p.ParticipantId == p1.ParticipantId).WaitSeconds);
 
-        await w.Service.AdmitAllAsync("nurse-1", "conn-nurse-1", nurse.VisitId);
+        await w.Service.AdmitAllAsync("nurse-1", "conn-nurse-1", nurse.VisitId).WaitAsync(World.Timeout);
 
         Assert.All(w.Room(nurse.VisitId).Participants, p => Assert.Equal(ParticipantState.Admitted, p.State));
         Assert.Equal(
@@ -77,64 +77,64 @@ public sealed class VisitLifecycleTests
     public async Task ReturnedToWaitingKeepsTheirOriginalPlaceInLine()
     {
         var w = new World(new VisitOptions());
-        var p1 = await w.Begin("patient-1", "appt-group");
-        var p2 = await w.Begin("patient-2", "appt-group");
-        var nurse = await w.Begin("nurse-1", "appt-group");
-        await w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, p1.ParticipantId);
+        var p1 = await w.Begin("patient-1", "appt-group").WaitAsync(World.Timeout);
+        var p2 = await w.Begin("patient-2", "appt-group").WaitAsync(World.Timeout);
+        var nurse = await w.Begin("nurse-1", "appt-group").WaitAsync(World.Timeout);
+        await w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, p1.ParticipantId).WaitAsync(World.Timeout);
 
-        await w.Service.ReturnToWaitingAsync("nurse-1", "conn-nurse-1", nurse.VisitId, p1.ParticipantId);
+        await w.Service.ReturnToWaitingAsync("nurse-1", "conn-nurse-1", nurse.VisitId, p1.ParticipantId).WaitAsync(World.Timeout);
 
         Assert.Equal(ParticipantState.Waiting, w.StateOf(nurse.VisitId, p1.ParticipantId));
         Assert.Equal(1, w.Notifier.LastState("conn-patient-1").PlaceInLine);
         Assert.Equal(2, w.Notifier.LastState("conn-patient-2").PlaceInLine);
-        var notAdmitted = await Refused(() => w.Service.ReturnToWaitingAsync("nurse-1", "conn-nurse-1", nurse.VisitId, p2.ParticipantId));
+        var notAdmitted = await Refused(() => w.Service.ReturnToWaitingAsync("nurse-1", "conn-nurse-1", nurse.VisitId, p2.ParticipantId)).WaitAsync(World.Timeout);
         Assert.Equal(VisitError.WrongState, notAdmitted.Error);
     }
 
     [Fact]
     public async Task RemovedPersonIsToldAndCannotComeBackFromAnyDevice()
     {
-        var patient = await _w.Begin("patient-1");
-        var nurse = await _w.Begin("nurse-1");
+        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
 
-        await _w.Service.RemoveAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId);
+        await _w.Service.RemoveAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
 
         Assert.Equal(ParticipantState.Removed, _w.StateOf(nurse.VisitId, patient.ParticipantId));
         Assert.Equal("removed", Assert.Single(_w.Notifier.To<RemovedMessage>("conn-patient-1")).Reason);
-        var back = await Refused(() => _w.Begin("patient-1", connection: "another-device"));
+        var back = await Refused(() => _w.Begin("patient-1", connection: "another-device")).WaitAsync(World.Timeout);
         Assert.Equal(VisitError.RemovedFromVisit, back.Error);
-        var twice = await Refused(() => _w.Service.RemoveAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId));
+        var twice = await Refused(() => _w.Service.RemoveAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId)).WaitAsync(World.Timeout);
         Assert.Equal(VisitError.WrongState, twice.Error);
     }
 
     [Fact]
     public async Task EndingTheVisitMakesEveryoneLeaveAndNoOneCanEnterAgain()
     {
-        var patient = await _w.Begin("patient-1");
-        var nurse = await _w.Begin("nurse-1");
-        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId);
+        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
+        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
 
-        await _w.Service.EndVisitAsync("nurse-1", "conn-nurse-1", nurse.VisitId);
+        await _w.Service.EndVisitAsync("nurse-1", "conn-nurse-1", nurse.VisitId).WaitAsync(World.Timeout);
 
         Assert.Equal(VisitStatus.Ended, _w.Room(nurse.VisitId).Status);
         Assert.All(_w.Room(nurse.VisitId).Participants, p => Assert.Equal(ParticipantState.Left, p.State));
         Assert.Single(_w.Notifier.To<VisitEndedMessage>("conn-patient-1"));
         Assert.Single(_w.Notifier.To<VisitEndedMessage>("conn-nurse-1"));
-        Assert.Equal(VisitError.Ended, (await Refused(() => _w.Begin("patient-1"))).Error);
-        Assert.Equal(VisitError.Ended, (await Refused(() => _w.Begin("nurse-1"))).Error);
+        Assert.Equal(VisitError.Ended, (await Refused(() => _w.Begin("patient-1")).WaitAsync(World.Timeout)).Error);
+        Assert.Equal(VisitError.Ended, (await Refused(() => _w.Begin("nurse-1")).WaitAsync(World.Timeout)).Error);
         Assert.Equal(VisitStatus.Ended, _w.Store.Visits[nurse.VisitId]);
     }
 
     [Fact]
     public async Task LeavingGivesUpTheSeatAndComingBackMeansKnockingAgain()
     {
-        var patient = await _w.Begin("patient-1");
-        var nurse = await _w.Begin("nurse-1");
-        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId);
+        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
+        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
 
-        await _w.Service.LeaveVisitAsync("patient-1", "conn-patient-1", nurse.VisitId);
+        await _w.Service.LeaveVisitAsync("patient-1", "conn-patient-1", nurse.VisitId).WaitAsync(World.Timeout);
         Assert.Equal(ParticipantState.Left, _w.StateOf(nurse.VisitId, patient.ParticipantId));
-        var again = await _w.Begin("patient-1");
+        var again = await _w.Begin("patient-1").WaitAsync(World.Timeout);
 
         Assert.Equal("waiting", again.State);
         Assert.Equal(patient.ParticipantId, again.ParticipantId);
@@ -143,9 +143,9 @@ public sealed class VisitLifecycleTests
     [Fact]
     public async Task OnlyTheVisitsProfessionalMayAdmitReturnRemoveOrEnd()
     {
-        var patient = await _w.Begin("patient-1");
-        var rep = await _w.Begin("rep-full", onBehalfOf: "patient-1");
-        var nurse = await _w.Begin("nurse-1");
+        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        var rep = await _w.Begin("rep-full", onBehalfOf: "patient-1").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
         var calls = new Func<string, string, Task>[]
         {
             (who, conn) => _w.Service.AdmitAsync(who, conn, nurse.VisitId, rep.ParticipantId),
@@ -157,24 +157,24 @@ public sealed class VisitLifecycleTests
 
         foreach (var call in calls)
         {
-            Assert.Equal(VisitError.Forbidden, (await Refused(() => call("patient-1", "conn-patient-1"))).Error);
-            Assert.Equal(VisitError.Forbidden, (await Refused(() => call("doctor-2", "conn-doctor-2"))).Error);
+            Assert.Equal(VisitError.Forbidden, (await Refused(() => call("patient-1", "conn-patient-1")).WaitAsync(World.Timeout)).Error);
+            Assert.Equal(VisitError.Forbidden, (await Refused(() => call("doctor-2", "conn-doctor-2")).WaitAsync(World.Timeout)).Error);
             // A professional of the unit who has not begun the visit is not in it.
-            Assert.Equal(VisitError.Forbidden, (await Refused(() => call("nurse-3", "conn-nurse-3"))).Error);
+            Assert.Equal(VisitError.Forbidden, (await Refused(() => call("nurse-3", "conn-nurse-3")).WaitAsync(World.Timeout)).Error);
         }
 
-        Assert.Equal(VisitError.Forbidden, (await Refused(() => _w.Service.RemoveAsync("nurse-1", "conn-nurse-1", nurse.VisitId, nurse.ParticipantId))).Error);
+        Assert.Equal(VisitError.Forbidden, (await Refused(() => _w.Service.RemoveAsync("nurse-1", "conn-nurse-1", nurse.VisitId, nurse.ParticipantId)).WaitAsync(World.Timeout)).Error);
         Assert.Equal(ParticipantState.Waiting, _w.StateOf(nurse.VisitId, patient.ParticipantId));
     }
 
     [Fact]
     public async Task AVisitIsFullWhenItsSeatsForPatientsAreTaken()
     {
-        await _w.Begin("patient-1");
-        await _w.Begin("rep-full", onBehalfOf: "patient-1");
+        await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        await _w.Begin("rep-full", onBehalfOf: "patient-1").WaitAsync(World.Timeout);
 
-        var third = await Refused(() => _w.Begin("rep-appt", onBehalfOf: "patient-1"));
-        var nurse = await _w.Begin("nurse-1");
+        var third = await Refused(() => _w.Begin("rep-appt", onBehalfOf: "patient-1")).WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
 
         Assert.Equal(VisitError.Full, third.Error);
         Assert.Equal("admitted", nurse.State);
@@ -183,9 +183,9 @@ public sealed class VisitLifecycleTests
     [Fact]
     public async Task RepresentativeJoinsOnBehalfAndEveryoneSeesForWhom()
     {
-        var rep = await _w.Begin("rep-appt", onBehalfOf: "patient-1");
-        var nurse = await _w.Begin("nurse-1");
-        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, rep.ParticipantId);
+        var rep = await _w.Begin("rep-appt", onBehalfOf: "patient-1").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
+        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, rep.ParticipantId).WaitAsync(World.Timeout);
 
         var seen = _w.Notifier.LastState("conn-nurse-1").Participants.Single(p => p.ParticipantId == rep.ParticipantId);
         Assert.Equal("representative", seen.Role);
@@ -206,7 +206,7 @@ public sealed class VisitLifecycleTests
     [InlineData("patient-1", "appt-404", null, "no such appointment")]
     public async Task BeginVisitIsRefusedWithAReason(string person, string appointment, string? onBehalfOf, string reason)
     {
-        var refused = await Refused(() => _w.Begin(person, appointment, onBehalfOf));
+        var refused = await Refused(() => _w.Begin(person, appointment, onBehalfOf)).WaitAsync(World.Timeout);
 
         Assert.Contains(reason, refused.Message, StringComparison.Ordinal);
     }
@@ -214,8 +214,8 @@ public sealed class VisitLifecycleTests
     [Fact]
     public async Task GuardianWithTheMarkingBeginsTheChildsVisitAsGuardian()
     {
-        var guardian = await _w.Begin("guardian-1", "appt-child", "child-1");
-        await _w.Begin("nurse-1", "appt-child");
+        var guardian = await _w.Begin("guardian-1", "appt-child", "child-1").WaitAsync(World.Timeout);
+        await _w.Begin("nurse-1", "appt-child").WaitAsync(World.Timeout);
 
         var seen = _w.Notifier.LastState("conn-nurse-1").Participants.Single(p => p.ParticipantId == guardian.ParticipantId);
         Assert.Equal("guardian", seen.Role);
