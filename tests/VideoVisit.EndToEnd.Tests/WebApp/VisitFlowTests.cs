@@ -252,4 +252,26 @@ public sealed class VisitFlowTests(ChromiumFixture chromium) : IClassFixture<Chr
         // The new track went out through replaceTrack: the doctor's view of the patient still plays.
         await WaitForRemoteVideosPlayingAsync(doctor, 1);
     }
+
+    [Fact]
+    public async Task LanguageFollowsTheBrowserAndCanBeSwitched()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await using var context = await chromium.Browser.NewContextAsync(new() { Locale = "fi-FI" });
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync(server.BaseAddress.ToString(), new() { Timeout = WaitMs });
+        await page.Locator("[data-testid=person-patient-1]").WaitForAsync(new() { Timeout = WaitMs });
+        Assert.Equal("fi", await page.EvaluateAsync<string>("() => document.documentElement.lang"));
+        Assert.Equal("Kirjaudu sisään", await page.TextContentAsync("h1", new() { Timeout = WaitMs }));
+
+        await page.SelectOptionAsync("[data-testid=language]", "sv", new() { Timeout = WaitMs });
+        Assert.Equal("Logga in", await page.TextContentAsync("h1", new() { Timeout = WaitMs }));
+        Assert.Equal("sv", await page.EvaluateAsync<string>("() => document.documentElement.lang"));
+
+        // The choice is remembered over a reload.
+        await page.ReloadAsync(new() { Timeout = WaitMs });
+        await page.Locator("[data-testid=person-patient-1]").WaitForAsync(new() { Timeout = WaitMs });
+        Assert.Equal("Logga in", await page.TextContentAsync("h1", new() { Timeout = WaitMs }));
+    }
 }

@@ -66,7 +66,41 @@ internal static class WebAppDriver
     /// Every remote video on the page is playing: it has frames (<c>videoWidth &gt; 0</c>) and its
     /// <c>currentTime</c> advances.
     /// </summary>
-    public static Task WaitForRemoteVideosPlayingAsync(IPage page, int count) =>
+    public static async Task WaitForRemoteVideosPlayingAsync(IPage page, int count)
+    {
+        try
+        {
+            await WaitForPlayingAsync(page, count);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"Remote videos not playing on {page.Url}: {await DiagnosticsAsync(page)}", e);
+        }
+    }
+
+    /// <summary>What the page's call looks like: phase, timeline marks, peers and video sizes.</summary>
+    public static async Task<string> DiagnosticsAsync(IPage page)
+    {
+        try
+        {
+            return await page.EvaluateAsync<string>(
+                """
+                () => JSON.stringify({
+                  phase: document.querySelector('[data-visit-phase]')?.getAttribute('data-visit-phase'),
+                  marks: window.__videovisitCall?.marks,
+                  peers: window.__videovisitCall?.peers(),
+                  videos: [...document.querySelectorAll('[data-testid=remote-video]')].map(v => [v.videoWidth, v.currentTime, v.paused, v.readyState]),
+                  banners: [...document.querySelectorAll('.banners [data-testid]')].map(b => b.getAttribute('data-testid')),
+                })
+                """);
+        }
+        catch (PlaywrightException e)
+        {
+            return "(no diagnostics: " + e.Message + ")";
+        }
+    }
+
+    private static Task<IJSHandle> WaitForPlayingAsync(IPage page, int count) =>
         page.WaitForFunctionAsync(
             """
             async (count) => {

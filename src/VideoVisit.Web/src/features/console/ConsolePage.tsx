@@ -28,6 +28,11 @@ export function ConsolePage() {
   return (
     <section className="page console" data-testid="console" aria-labelledby="console-title">
       <h1 id="console-title">{t('console.title')}</h1>
+      <p>
+        <a href="/precheck" onClick={link('/precheck')} data-testid="test-devices">
+          {t('precheck.title')}
+        </a>
+      </p>
       <h2>{t('console.today')}</h2>
       {error && (
         <p role="alert" className="error">
