@@ -76,10 +76,21 @@ public sealed class WebKitFixture : IAsyncLifetime
     {
         var options = new WebKitGtkOptions(MiniBrowserPath,
             ["--automation", "--enable-media-stream=true", "--enable-mock-capture-devices=true", .. extraBrowserArgs]);
-        var driver = new RemoteWebDriver(DriverUri, options.ToCapabilities(), TimeSpan.FromSeconds(60));
-        driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(30);
-        driver.Manage().Timeouts().AsynchronousJavaScript = TimeSpan.FromSeconds(30);
-        return driver;
+        // Now and then (seen under heavy load) MiniBrowser never answers the new-session request;
+        // a fresh attempt gets a fresh MiniBrowser. Three attempts, then the error stands.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var driver = new RemoteWebDriver(DriverUri, options.ToCapabilities(), TimeSpan.FromSeconds(30));
+                driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(30);
+                driver.Manage().Timeouts().AsynchronousJavaScript = TimeSpan.FromSeconds(30);
+                return driver;
+            }
+            catch (WebDriverException) when (attempt < 3)
+            {
+            }
+        }
     }
 
     private async Task<string> StartXvfbAsync()
