@@ -8,13 +8,13 @@ using System.Text.Json;
 // against VideoVisit's hub and, in the same run, against a bare hub that only forwards to a
 // connection id. Each server runs as its own process so its memory can be read from /proc.
 //
-//   dotnet run -c Release --project bench/Signalling.Bench -- [--visits 1000] [--rate 100] [--rounds 2] [--warmup 50] [--join-concurrency 64]
+//   dotnet run -c Release --project bench/Signalling.Bench -- [--visits 1000] [--rate 100] [--rounds 5] [--warmup 50] [--join-concurrency 64]
 var options = ParseArguments(args);
 var visits = int.Parse(options.GetValueOrDefault("visits", "1000"), CultureInfo.InvariantCulture);
 var rate = options.GetValueOrDefault("rate", "100");
 var joinConcurrency = options.GetValueOrDefault("join-concurrency", "64");
 var configuration = options.GetValueOrDefault("configuration", "Release");
-var rounds = int.Parse(options.GetValueOrDefault("rounds", "3"), CultureInfo.InvariantCulture);
+var rounds = int.Parse(options.GetValueOrDefault("rounds", "5"), CultureInfo.InvariantCulture);
 var warmup = options.GetValueOrDefault("warmup", "50");
 var root = FindRepositoryRoot();
 var nodeFolder = Path.Combine(root, "bench", "Signalling.Bench", "node");

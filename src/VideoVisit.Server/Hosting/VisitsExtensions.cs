@@ -41,7 +41,7 @@ internal static class VisitsExtensions
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapPeopleApi();
         api.MapIceServersApi();
-        app.MapHub<VisitHub>("/hubs/visit");
+        app.MapHub<VisitHub>("/hubs/visit").RequireAuthorization();
         return app;
     }
 }

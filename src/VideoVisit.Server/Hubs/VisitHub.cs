@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using VideoVisit.Server.Auth;
 using VideoVisit.Server.Visits;
@@ -10,8 +9,9 @@ namespace VideoVisit.Server.Hubs;
 /// <c>/hubs/visit</c>: a thin adapter over <see cref="VisitService"/>. The caller is the token's person
 /// and this connection; every rule and right is checked in the domain, whose refusals
 /// <see cref="VisitHubFilter"/> turns into <see cref="HubException"/>s with user-safe messages.
+/// The endpoint requires an authenticated caller (<c>MapVideoVisits</c>), so no connection exists
+/// without a valid token; the token is not re-checked per message.
 /// </summary>
-[Authorize]
 internal sealed class VisitHub(VisitService visits, TimeProvider time) : Hub<IVisitClient>
 {
     private const string RateLimiterKey = "signal-rate";

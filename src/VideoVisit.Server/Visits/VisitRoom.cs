@@ -328,7 +328,7 @@ public sealed class VisitRoom
     {
         lock (_gate)
         {
-            var seat = _participants.Find(p => p.ConnectionId == connectionId);
+            var seat = ByConnection(connectionId);
             if (seat is null)
             {
                 return false;
@@ -413,7 +413,7 @@ public sealed class VisitRoom
                 throw new VisitException(VisitError.WrongState, "You can send call signals only after you have been admitted to the visit.");
             }
 
-            var target = _participants.Find(p => p.Id == toParticipantId);
+            var target = ById(toParticipantId);
             if (target is null || target == sender || target.State != ParticipantState.Admitted || target.ConnectionId is null)
             {
                 throw new VisitException(VisitError.WrongState, "That participant is not in the call right now.");
@@ -498,12 +498,12 @@ public sealed class VisitRoom
     }
 
     private Participant Caller(string connectionId) =>
-        _participants.Find(p => p.ConnectionId == connectionId)
+        ByConnection(connectionId)
         ?? throw new VisitException(VisitError.NotInVisit, "You are not in this visit.");
 
     private Participant ProfessionalFor(string connectionId)
     {
-        var me = _participants.Find(p => p.ConnectionId == connectionId);
+        var me = ByConnection(connectionId);
         if (me is not { IsProfessional: true })
         {
             throw new VisitException(VisitError.Forbidden, "Only the visit's professional can do that.");
@@ -524,7 +524,7 @@ public sealed class VisitRoom
 
     private Participant Target(string participantId)
     {
-        var target = _participants.Find(p => p.Id == participantId)
+        var target = ById(participantId)
             ?? throw new VisitException(VisitError.NotFound, "There is no such participant in this visit.");
         if (target.IsProfessional)
         {
@@ -532,6 +532,33 @@ public sealed class VisitRoom
         }
 
         return target;
+    }
+
+    // Loops rather than lambdas: these run for every signal, and a capturing lambda allocates.
+    private Participant? ByConnection(string connectionId)
+    {
+        foreach (var p in _participants)
+        {
+            if (p.ConnectionId == connectionId)
+            {
+                return p;
+            }
+        }
+
+        return null;
+    }
+
+    private Participant? ById(string participantId)
+    {
+        foreach (var p in _participants)
+        {
+            if (p.Id == participantId)
+            {
+                return p;
+            }
+        }
+
+        return null;
     }
 
     private bool IsProfessionalPresent() =>
