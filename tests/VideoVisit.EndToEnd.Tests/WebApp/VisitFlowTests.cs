@@ -274,4 +274,26 @@ public sealed class VisitFlowTests(ChromiumFixture chromium) : IClassFixture<Chr
         await page.Locator("[data-testid=person-patient-1]").WaitForAsync(new() { Timeout = WaitMs });
         Assert.Equal("Logga in", await page.TextContentAsync("h1", new() { Timeout = WaitMs }));
     }
+
+    [Fact]
+    public async Task ProfessionalReloadingMidCallGetsTheVideoBackWithoutThePatientKnockingAgain()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await using var patientContext = await NewContextAsync(chromium.Browser);
+        await using var nurseContext = await NewContextAsync(chromium.Browser);
+
+        var patient = await OpenAsAsync(patientContext, server, "patient-1", "/visit/appt-1");
+        await BeginVideoVisitAsync(patient);
+        var nurse = await OpenConsoleVisitAsync(nurseContext, server, "nurse-1", "appt-1");
+        await nurse.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
+        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
+
+        await nurse.CloseAsync();
+        await patient.Locator("[data-testid=peer-reconnecting], [data-testid=reconnecting]").First.WaitForAsync(new() { Timeout = WaitMs });
+
+        // Back within the grace period: the seat resumes (no admission needed) and both videos play again.
+        var again = await OpenConsoleVisitAsync(nurseContext, server, "nurse-1", "appt-1");
+        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(again, 1));
+        Assert.Equal("admitted", await patient.GetAttributeAsync("[data-testid=visit-page]", "data-visit-phase"));
+    }
 }

@@ -44,6 +44,7 @@ interface Peer {
   pendingCandidates: RTCIceCandidateInit[];
   makingOffer: boolean;
   offerTimer?: number;
+  lastRestart?: number;
 }
 
 export function isOfferer(selfId: string, otherId: string) {
@@ -62,6 +63,8 @@ export function qualityOf(rttMs?: number, lossPercent?: number): Quality {
 export class PeerMesh {
   private readonly peers = new Map<string, Peer>();
   private readonly early = new Map<string, RTCIceCandidateInit[]>();
+  private readonly lastStates = new Map<string, string>();
+  private synced = false;
   private statsTimer: number;
   private closed = false;
 
@@ -69,15 +72,42 @@ export class PeerMesh {
     this.statsTimer = window.setInterval(() => void this.pollStats(), 2000);
   }
 
-  /** Keep one connection per other admitted participant. */
-  sync(admittedOthers: string[]) {
-    const wanted = new Set(admittedOthers);
+  /**
+   * Keep one connection per other participant who is admitted, or reconnecting (their seat is held,
+   * media may still flow). One who comes back from reconnecting on a broken connection has a new
+   * page: the offerer starts a fresh connection to it, the answerer asks for one.
+   */
+  sync(others: Array<{ id: string; state: string }>) {
+    const wanted = new Set(others.map((o) => o.id));
+    if (!this.synced) {
+      // A fresh mesh says hello to those who offer to us, so one holding a connection to our
+      // previous page (before a reload) replaces it at once instead of waiting for it to fail.
+      this.synced = true;
+      for (const { id, state } of others) {
+        if (state === 'admitted' && !isOfferer(this.options.selfId, id) && !this.peers.has(id)) {
+          void this.options.send(id, 'restart', { hello: true }).catch(() => undefined);
+        }
+      }
+    }
     for (const id of [...this.peers.keys()]) {
       if (!wanted.has(id)) this.drop(id);
     }
-    for (const id of wanted) {
-      if (!isOfferer(this.options.selfId, id)) continue;
+    for (const { id, state } of others) {
+      const before = this.lastStates.get(id);
+      this.lastStates.set(id, state);
+      const offerer = isOfferer(this.options.selfId, id);
       const existing = this.peers.get(id);
+      const cameBack = before === 'reconnecting' && state === 'admitted' && existing && existing.pc.connectionState !== 'connected';
+      if (cameBack) {
+        if (offerer) {
+          this.drop(id);
+          void this.offer(this.create(id), false);
+        } else {
+          this.requestRestart(existing);
+        }
+        continue;
+      }
+      if (!offerer || state !== 'admitted') continue;
       if (!existing) void this.offer(this.create(id), false);
       else if (!existing.pc.localDescription && !existing.makingOffer) void this.offer(existing, false);
     }
@@ -95,8 +125,14 @@ export class PeerMesh {
       switch (message.kind) {
         case 'offer': {
           this.options.mark?.('offer-received');
-          const peer = this.peers.get(from) ?? this.create(from);
           const description = parseDescription(payload, 'offer');
+          const existing = this.peers.get(from);
+          // A new DTLS fingerprint means the other side has a new connection (it reloaded and
+          // resumed its seat): start ours afresh instead of renegotiating the dead one.
+          if (existing?.pc.remoteDescription && fingerprint(existing.pc.remoteDescription.sdp) !== fingerprint(description.sdp ?? '')) {
+            this.drop(from);
+          }
+          const peer = this.peers.get(from) ?? this.create(from);
           if (peer.pc.signalingState !== 'stable' && peer.offerer) {
             // Cannot happen with the id rule unless ids changed; prefer the remote offer.
             await peer.pc.setLocalDescription({ type: 'rollback' });
@@ -113,8 +149,15 @@ export class PeerMesh {
         case 'answer': {
           const peer = this.peers.get(from);
           if (!peer || peer.pc.signalingState !== 'have-local-offer') return;
+          const answer = parseDescription(payload, 'answer');
+          if (peer.pc.remoteDescription && fingerprint(peer.pc.remoteDescription.sdp) !== fingerprint(answer.sdp ?? '')) {
+            // Answered by a new connection on the other side (it reloaded): start afresh.
+            this.drop(from);
+            void this.offer(this.create(from), false);
+            return;
+          }
           this.options.mark?.('answer-received');
-          await peer.pc.setRemoteDescription(parseDescription(payload, 'answer'));
+          await peer.pc.setRemoteDescription(answer);
           await this.flushCandidates(peer);
           break;
         }
@@ -137,8 +180,18 @@ export class PeerMesh {
           break;
         }
         case 'restart': {
-          const peer = this.peers.get(from) ?? (isOfferer(this.options.selfId, from) ? this.create(from) : undefined);
-          if (peer && peer.offerer) void this.offer(peer, true);
+          if (!isOfferer(this.options.selfId, from)) break;
+          const existing = this.peers.get(from);
+          if ((payload as { hello?: boolean } | null)?.hello) {
+            // The other side has a new page (it reloaded and resumed its seat). A connection we
+            // negotiated before is dead on its side: start a fresh one. One still being negotiated
+            // is the first and already on its way.
+            if (existing?.pc.remoteDescription) this.drop(from);
+            else if (existing) break;
+            void this.offer(this.create(from), false);
+            break;
+          }
+          void this.offer(existing ?? this.create(from), true);
           break;
         }
       }
@@ -214,7 +267,10 @@ export class PeerMesh {
         disconnectedSince:
           state === 'disconnected' || state === 'failed' ? peer.info.disconnectedSince ?? Date.now() : undefined,
       };
-      if (state === 'failed') this.requestRestart(peer);
+      if (state === 'failed') {
+        peer.lastRestart = Date.now();
+        this.requestRestart(peer);
+      }
       this.options.mark?.(`pc-${state}`);
       if (state === 'connected') void this.pollStats();
       this.options.onChange();
@@ -293,6 +349,13 @@ export class PeerMesh {
   private async pollStats() {
     let changed = false;
     for (const peer of this.peers.values()) {
+      // A restart request can be lost while the other side is away (its seat is "reconnecting"
+      // and the hub refuses signals to it): keep asking every few seconds until it comes back.
+      const state = peer.pc.connectionState;
+      if ((state === 'failed' || state === 'disconnected') && Date.now() - (peer.lastRestart ?? 0) > 5000) {
+        peer.lastRestart = Date.now();
+        this.requestRestart(peer);
+      }
       if (peer.pc.connectionState !== 'connected') continue;
       try {
         const summary = selectedPath(await peer.pc.getStats());
@@ -308,6 +371,10 @@ export class PeerMesh {
     }
     if (changed) this.options.onChange();
   }
+}
+
+function fingerprint(sdp: string): string {
+  return sdp.match(/a=fingerprint:[^\r\n]+/)?.[0] ?? '';
 }
 
 function describe(d: RTCSessionDescription | null): RTCSessionDescriptionInit | null {

@@ -110,15 +110,22 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
   // Keep one connection to each other admitted participant.
   // A participant whose hub connection dropped ("reconnecting") keeps their peer connection: media
   // may still flow, and their seat is held for the grace period.
-  const admittedOthers = (snapshot?.participants ?? [])
+  const others = (snapshot?.participants ?? [])
     .filter((p) => (p.state === 'admitted' || p.state === 'reconnecting') && p.participantId !== selfId)
-    .map((p) => p.participantId)
+    .map((p) => `${p.participantId}=${p.state}`)
     .sort()
     .join(',');
   useEffect(() => {
     if (!active || !mesh.current) return;
-    mesh.current.sync(admittedOthers ? admittedOthers.split(',') : []);
-  }, [active, admittedOthers, meshVersion]);
+    mesh.current.sync(
+      others
+        ? others.split(',').map((pair) => {
+            const [id, state] = pair.split('=');
+            return { id, state };
+          })
+        : [],
+    );
+  }, [active, others, meshVersion]);
 
   // A changed network (Wi-Fi to mobile, VPN, back online): new ICE on every connection.
   useEffect(() => {
