@@ -37,17 +37,25 @@ public sealed class HotPathAllocationTests
             server.HandlePeerPacket(allocation, peerBuffer, 120, unknownPeer);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        // The runtime itself may allocate a few KiB once in a while (tiered JIT recompiling a
+        // method mid-loop), so the quietest of three rounds is taken. Even one small object per
+        // packet would be 24 B × 30,000 = 720,000 bytes: the bound below is under 1 byte a packet.
+        var allocated = long.MaxValue;
+        for (var round = 0; round < 3; round++)
         {
-            server.HandleClientPacket(channelData, tuple, sink);
-            server.HandlePeerPacket(allocation, peerBuffer, 120, peerAddress);
-            server.HandlePeerPacket(allocation, peerBuffer, 120, unknownPeer);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10_000; i++)
+            {
+                server.HandleClientPacket(channelData, tuple, sink);
+                server.HandlePeerPacket(allocation, peerBuffer, 120, peerAddress);
+                server.HandlePeerPacket(allocation, peerBuffer, 120, unknownPeer);
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated < 1024, $"{allocated} bytes allocated for 30,000 relayed packets");
-        Assert.True(server.Counters.PacketsToClients >= 20_000, $"to clients {server.Counters.PacketsToClients}, to peers {server.Counters.PacketsToPeers}, drops {string.Join(",", server.Counters.Drops())}, channels {allocation.ChannelCount}");
+        Assert.True(allocated < 1024, $"{allocated} bytes allocated for 30,000 relayed packets (quietest of 3 rounds)");
+        Assert.True(server.Counters.PacketsToClients >= 60_000, $"to clients {server.Counters.PacketsToClients}, to peers {server.Counters.PacketsToPeers}, drops {string.Join(",", server.Counters.Drops())}, channels {allocation.ChannelCount}");
     }
 
     private sealed class NullSink : IClientSink
