@@ -87,8 +87,8 @@ public sealed class TestClient : IDisposable
     /// <summary>The next packet that is not a response: a Data indication or a ChannelData message; null on timeout.</summary>
     public byte[]? NextData(TimeSpan? wait = null) => _other.TryTake(out var packet, wait ?? Timeout) ? packet : null;
 
-    /// <summary>Allocate with the 401 round trip; returns the credentials to sign later requests and the response.</summary>
-    public async Task<(ClientCredentials Credentials, StunResponse Response)> AllocateAsync(string username, string password, bool sha256 = false, uint? lifetime = null)
+    /// <summary>The 401 round trip of an unauthenticated Allocate: credentials with the server's realm and nonce.</summary>
+    public async Task<ClientCredentials> ChallengeAsync(string username, string password, bool sha256 = false)
     {
         var challenge = await RequestAsync(StunBuilder.Allocate(null));
         if (challenge.ErrorCode != 401 || challenge.Nonce is null || challenge.Realm is null)
@@ -96,7 +96,13 @@ public sealed class TestClient : IDisposable
             throw new InvalidOperationException("Expected a 401 challenge, got " + challenge.ErrorCode);
         }
 
-        var credentials = new ClientCredentials(username, password, challenge.Realm, challenge.Nonce, sha256);
+        return new ClientCredentials(username, password, challenge.Realm, challenge.Nonce, sha256);
+    }
+
+    /// <summary>Allocate with the 401 round trip; returns the credentials to sign later requests and the response.</summary>
+    public async Task<(ClientCredentials Credentials, StunResponse Response)> AllocateAsync(string username, string password, bool sha256 = false, uint? lifetime = null)
+    {
+        var credentials = await ChallengeAsync(username, password, sha256);
         return (credentials, await RequestAsync(StunBuilder.Allocate(credentials, lifetime: lifetime)));
     }
 

@@ -15,8 +15,7 @@ public sealed class EvenPortTests : IDisposable
     {
         using var rtp = TestClient.Udp(_relay.UdpEndPoint);
         var (user, pass) = _relay.Rest();
-        var challenge = await rtp.RequestAsync(StunBuilder.Allocate(null));
-        var credentials = new ClientCredentials(user, pass, challenge.Realm!, challenge.Nonce!);
+        var credentials = await rtp.ChallengeAsync(user, pass);
         var first = await rtp.RequestAsync(StunBuilder.Build(StunMethod.Allocate, StunClass.Request, (ref StunWriter w, ReadOnlySpan<byte> _) =>
         {
             RequestedTransportAttribute.Write(ref w, 17);
@@ -50,8 +49,7 @@ public sealed class EvenPortTests : IDisposable
     {
         using var client = TestClient.Udp(_relay.UdpEndPoint);
         var (user, pass) = _relay.Rest();
-        var challenge = await client.RequestAsync(StunBuilder.Allocate(null));
-        var credentials = new ClientCredentials(user, pass, challenge.Realm!, challenge.Nonce!);
+        var credentials = await client.ChallengeAsync(user, pass);
         var r = await client.RequestAsync(StunBuilder.Build(StunMethod.Allocate, StunClass.Request, (ref StunWriter w, ReadOnlySpan<byte> _) =>
         {
             RequestedTransportAttribute.Write(ref w, 17);

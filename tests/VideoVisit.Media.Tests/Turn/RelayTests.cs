@@ -101,8 +101,7 @@ public sealed class RelayTests : IDisposable
     {
         using var client = TestClient.Udp(_relay.UdpEndPoint);
         var (u, p) = _relay.Rest();
-        var challenge = await client.RequestAsync(StunBuilder.Allocate(null));
-        var credentials = new ClientCredentials(u, p, challenge.Realm!, challenge.Nonce!);
+        var credentials = await client.ChallengeAsync(u, p);
         var tid = StunBuilder.NewTransactionId();
         var first = await client.RequestAsync(StunBuilder.Allocate(credentials, tid));
         var retransmitted = await client.RequestAsync(StunBuilder.Allocate(credentials, tid));
@@ -120,8 +119,7 @@ public sealed class RelayTests : IDisposable
     {
         using var client = TestClient.Udp(_relay.UdpEndPoint);
         var (u, p) = _relay.Rest();
-        var challenge = await client.RequestAsync(StunBuilder.Allocate(null));
-        var credentials = new ClientCredentials(u, p, challenge.Realm!, challenge.Nonce!);
+        var credentials = await client.ChallengeAsync(u, p);
         var missing = await client.RequestAsync(StunBuilder.Build(StunMethod.Allocate, StunClass.Request, null, credentials));
         Assert.Equal(400, missing.ErrorCode);
         var tcp = await client.RequestAsync(StunBuilder.Allocate(credentials, transport: 6));
@@ -133,8 +131,7 @@ public sealed class RelayTests : IDisposable
     {
         using var client = TestClient.Udp(_relay.UdpEndPoint);
         var (u, p) = _relay.Rest();
-        var challenge = await client.RequestAsync(StunBuilder.Allocate(null));
-        var credentials = new ClientCredentials(u, p, challenge.Realm!, challenge.Nonce!);
+        var credentials = await client.ChallengeAsync(u, p);
         var r = await client.RequestAsync(StunBuilder.Build(StunMethod.Allocate, StunClass.Request, (ref StunWriter w, ReadOnlySpan<byte> _) =>
         {
             VideoVisit.Media.Stun.Attributes.RequestedTransportAttribute.Write(ref w, 17);
@@ -148,8 +145,7 @@ public sealed class RelayTests : IDisposable
     {
         using var client = TestClient.Udp(_relay.UdpEndPoint);
         var (u, p) = _relay.Rest();
-        var challenge = await client.RequestAsync(StunBuilder.Allocate(null));
-        var credentials = new ClientCredentials(u, p, challenge.Realm!, challenge.Nonce!);
+        var credentials = await client.ChallengeAsync(u, p);
         var r = await client.RequestAsync(StunBuilder.Build(StunMethod.Allocate, StunClass.Request, (ref StunWriter w, ReadOnlySpan<byte> _) =>
         {
             VideoVisit.Media.Stun.Attributes.RequestedTransportAttribute.Write(ref w, 17);
