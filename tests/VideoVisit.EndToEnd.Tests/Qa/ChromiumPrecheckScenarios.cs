@@ -19,30 +19,14 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
 
     private async Task<(IQaPage Page, QaRun Run)> OpenAsync(string scenario, string[] permissions, IBrowser? ownBrowser = null, string? userAgent = null)
     {
-        var browser = ownBrowser ?? chromium.Browser;
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            Permissions = permissions,
-            UserAgent = userAgent,
-            ViewportSize = new ViewportSize { Width = 1024, Height = 900 },
-        });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-        var qa = new PlaywrightQaPage("Chromium", context, page, ownBrowser);
-        var run = new QaRun(qa, server, scenario);
-        await run.SignInAsync();
-        return (qa, run);
+        var options = new BrowserNewContextOptions { Permissions = permissions, UserAgent = userAgent };
+        var page = await PlaywrightQaPage.OpenAsync("Chromium", ownBrowser ?? chromium.Browser, options, ownBrowser);
+        return await QaRun.SignedInAsync(page, server, scenario);
     }
 
     /// <summary>Opens the scenario's page, runs the precheck (under a simulation, if any), keeps its artifacts and closes the page.</summary>
-    private async Task<PrecheckOutcome> PrecheckAsync(string scenario, string[] permissions, IBrowser? ownBrowser = null, string? userAgent = null, string? simulation = null)
-    {
-        var (page, run) = await OpenAsync(scenario, permissions, ownBrowser, userAgent);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(simulation);
-        await run.SaveAsync();
-        return outcome;
-    }
+    private async Task<PrecheckOutcome> PrecheckAsync(string scenario, string[] permissions, IBrowser? ownBrowser = null, string? userAgent = null, string? simulation = null) =>
+        await QaRun.PrecheckAsync(await OpenAsync(scenario, permissions, ownBrowser, userAgent), simulation);
 
     [Fact]
     [Trait("Scenario", "AllGranted")]

@@ -16,17 +16,8 @@ namespace VideoVisit.EndToEnd.Tests.Qa;
 public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFixture server)
     : IClassFixture<FirefoxFixture>, IClassFixture<QaServerFixture>
 {
-    private async Task<(IQaPage Page, QaRun Run)> OpenAsync(string scenario, IBrowser? ownBrowser = null)
-    {
-        var browser = ownBrowser ?? firefox.Browser;
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1024, Height = 900 } });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-        var qa = new PlaywrightQaPage("Firefox", context, page, ownBrowser);
-        var run = new QaRun(qa, server, scenario);
-        await run.SignInAsync();
-        return (qa, run);
-    }
+    private async Task<(IQaPage Page, QaRun Run)> OpenAsync(string scenario, IBrowser? ownBrowser = null) =>
+        await QaRun.SignedInAsync(await PlaywrightQaPage.OpenAsync("Firefox", ownBrowser ?? firefox.Browser, new BrowserNewContextOptions(), ownBrowser), server, scenario);
 
     private Task<IBrowser> LaunchWithAsync(params (string Key, object Value)[] prefs)
     {
@@ -40,14 +31,8 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
     }
 
     /// <summary>Opens the scenario's page, runs the precheck (under a simulation, if any), keeps its artifacts and closes the page.</summary>
-    private async Task<PrecheckOutcome> PrecheckAsync(string scenario, IBrowser? ownBrowser = null, string? simulation = null)
-    {
-        var (page, run) = await OpenAsync(scenario, ownBrowser);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(simulation);
-        await run.SaveAsync();
-        return outcome;
-    }
+    private async Task<PrecheckOutcome> PrecheckAsync(string scenario, IBrowser? ownBrowser = null, string? simulation = null) =>
+        await QaRun.PrecheckAsync(await OpenAsync(scenario, ownBrowser), simulation);
 
     [Fact]
     [Trait("Scenario", "AllGranted")]

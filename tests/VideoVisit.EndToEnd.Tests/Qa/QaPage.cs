@@ -32,6 +32,16 @@ public sealed class PlaywrightQaPage(string engine, IBrowserContext context, IPa
 
     public IPage Page { get; } = page;
 
+    /// <summary>A new context and page in <paramref name="browser"/>; <paramref name="ownBrowser"/> (if any) closes with it.</summary>
+    public static async Task<PlaywrightQaPage> OpenAsync(string engine, IBrowser browser, BrowserNewContextOptions options, IBrowser? ownBrowser = null)
+    {
+        options.ViewportSize ??= new ViewportSize { Width = 1024, Height = 900 };
+        var context = await browser.NewContextAsync(options);
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        return new PlaywrightQaPage(engine, context, page, ownBrowser);
+    }
+
     public async Task GotoAsync(Uri url) => await Page.GotoAsync(url.ToString(), new() { Timeout = 30_000 });
 
     public async Task<string> EvalAsync(string expression) =>

@@ -36,6 +36,24 @@ public sealed class QaRun(IQaPage page, QaServerFixture server, string scenario)
         })()
         """;
 
+    /// <summary>A run of <paramref name="scenario"/> on <paramref name="page"/>, signed in.</summary>
+    public static async Task<(IQaPage Page, QaRun Run)> SignedInAsync(IQaPage page, QaServerFixture server, string scenario)
+    {
+        var run = new QaRun(page, server, scenario);
+        await run.SignInAsync();
+        return (page, run);
+    }
+
+    /// <summary>A plain scenario: the precheck under its simulation (if any), artifacts kept, page closed.</summary>
+    public static async Task<PrecheckOutcome> PrecheckAsync((IQaPage Page, QaRun Run) opened, string? simulation)
+    {
+        var (page, run) = opened;
+        await using var _ = page;
+        var outcome = await run.OpenPrecheckAsync(simulation);
+        await run.SaveAsync();
+        return outcome;
+    }
+
     public string AppointmentId { get; init; } = "appt-1";
 
     public string PersonId { get; init; } = "patient-1";

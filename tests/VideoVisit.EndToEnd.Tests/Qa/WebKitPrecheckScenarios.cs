@@ -17,13 +17,8 @@ namespace VideoVisit.EndToEnd.Tests.Qa;
 public sealed class WebKitPrecheckScenarios(WebKitFixture webkit, QaServerFixture server)
     : IClassFixture<WebKitFixture>, IClassFixture<QaServerFixture>
 {
-    private async Task<(IQaPage Page, QaRun Run)> OpenAsync(string scenario, params string[] browserArgs)
-    {
-        var page = new WebDriverQaPage(webkit.NewSession(browserArgs));
-        var run = new QaRun(page, server, scenario);
-        await run.SignInAsync();
-        return (page, run);
-    }
+    private Task<(IQaPage Page, QaRun Run)> OpenAsync(string scenario, params string[] browserArgs) =>
+        QaRun.SignedInAsync(new WebDriverQaPage(webkit.NewSession(browserArgs)), server, scenario);
 
     private static void CannotCallWith(PrecheckOutcome outcome, string problem, params string[] guidance)
     {
@@ -32,14 +27,8 @@ public sealed class WebKitPrecheckScenarios(WebKitFixture webkit, QaServerFixtur
     }
 
     /// <summary>Opens the scenario's page, runs the precheck (under a simulation, if any), keeps its artifacts and closes the page.</summary>
-    private async Task<PrecheckOutcome> PrecheckAsync(string? simulation, string scenario, params string[] browserArgs)
-    {
-        var (page, run) = await OpenAsync(scenario, browserArgs);
-        await using var _ = page;
-        var outcome = await run.OpenPrecheckAsync(simulation);
-        await run.SaveAsync();
-        return outcome;
-    }
+    private async Task<PrecheckOutcome> PrecheckAsync(string? simulation, string scenario, params string[] browserArgs) =>
+        await QaRun.PrecheckAsync(await OpenAsync(scenario, browserArgs), simulation);
 
     [Fact]
     [Trait("Scenario", "AllGranted")]
