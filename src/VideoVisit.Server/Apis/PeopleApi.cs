@@ -72,7 +72,8 @@ internal static class PeopleApi
                         u.BeginOpensAt,
                         u.CannotBeginReason,
                         u.VisitState,
-                        a.Capacity);
+                        a.Capacity,
+                        a.IsCancelled ? "cancelled" : "booked");
                 });
                 return Results.Ok(list.ToList());
             }
@@ -110,5 +111,6 @@ internal static class PeopleApi
         DateTimeOffset BeginOpensAt,
         string? CannotBeginReason,
         string VisitState,
-        int Capacity);
+        int Capacity,
+        string Status);
 }

@@ -337,7 +337,7 @@ public sealed class VisitRoom
             foreach (var p in connected)
             {
                 outbox.VisitState(p.ConnectionId!, SnapshotFor(p, now));
-                outbox.VisitEnded(p.ConnectionId!, new VisitEndedMessage(VisitId, message));
+                outbox.VisitEnded(p.ConnectionId!, new VisitEndedMessage(VisitId, message, kind));
                 p.ConnectionId = null;
             }
         }
