@@ -21,6 +21,7 @@ internal sealed partial class DataInitializer(
         {
             // WAL lets the health check and visit reads run while the writer saves a batch.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", cancellationToken);
+            await AddColumnIfMissingAsync(db, "Chat", "Readers", "TEXT NULL", cancellationToken);
         }
 
         if (configuration.GetValue("Demo:Seed", false))
@@ -34,6 +35,18 @@ internal sealed partial class DataInitializer(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>A database made before the column existed gets it (EnsureCreated adds nothing to an existing schema).</summary>
+    private static async Task AddColumnIfMissingAsync(VideoVisitDb db, string table, string column, string definition, CancellationToken cancellationToken)
+    {
+        var columns = await db.Database.SqlQuery<string>($"SELECT name AS Value FROM pragma_table_info({table})").ToListAsync(cancellationToken);
+        if (!columns.Contains(column, StringComparer.OrdinalIgnoreCase))
+        {
+#pragma warning disable EF1002 // Table and column names are constants of this class, never input.
+            await db.Database.ExecuteSqlRawAsync($"ALTER TABLE \"{table}\" ADD COLUMN \"{column}\" {definition}", cancellationToken);
+#pragma warning restore EF1002
+        }
+    }
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Demo data seeded (Demo:Seed is on): demo people and appointments are in the database")]
     private static partial void DemoSeeded(ILogger logger);
