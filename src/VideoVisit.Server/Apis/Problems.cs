@@ -13,6 +13,7 @@ internal static class Problems
             VisitError.Forbidden => StatusCodes.Status403Forbidden,
             VisitError.Invalid or VisitError.TooLarge => StatusCodes.Status400BadRequest,
             VisitError.RateLimited => StatusCodes.Status429TooManyRequests,
+            VisitError.Unavailable => StatusCodes.Status503ServiceUnavailable,
             _ => StatusCodes.Status409Conflict,
         });
 }

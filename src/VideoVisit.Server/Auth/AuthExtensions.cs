@@ -20,6 +20,10 @@ internal static partial class AuthExtensions
                 o => o.DevIssuer.Enabled || !string.IsNullOrWhiteSpace(o.Authority) || !string.IsNullOrEmpty(o.SigningKey),
                 "No token issuer is configured: set Auth:Authority and Auth:Audience (OpenID Connect), or Auth:Issuer, Auth:Audience and Auth:SigningKey, or Auth:DevIssuer:Enabled=true for the demo.")
             .Validate(
+                o => !o.DevIssuer.Enabled || (string.IsNullOrWhiteSpace(o.Authority) && string.IsNullOrEmpty(o.SigningKey)),
+                "Auth:DevIssuer:Enabled is true together with an external issuer (Auth:Authority or Auth:SigningKey): " +
+                "the development issuer lets anyone sign in as anyone, so it never runs beside a real one. Set Auth:DevIssuer:Enabled=false.")
+            .Validate(
                 o => (string.IsNullOrWhiteSpace(o.Authority) && string.IsNullOrEmpty(o.SigningKey)) || !string.IsNullOrWhiteSpace(o.Audience),
                 "Auth:Audience is required with Auth:Authority or Auth:SigningKey.")
             .Validate(

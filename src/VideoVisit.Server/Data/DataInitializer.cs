@@ -62,6 +62,20 @@ internal sealed partial class DataInitializer(
         {
             await db.Database.ExecuteSqlRawAsync(statement, cancellationToken);
         }
+
+        await AddColumnIfMissingAsync(db, "Chat", "Readers", "TEXT NULL", cancellationToken);
+    }
+
+    /// <summary>A database made before the column existed gets it (EnsureCreated adds nothing to an existing schema).</summary>
+    private static async Task AddColumnIfMissingAsync(VideoVisitDb db, string table, string column, string definition, CancellationToken cancellationToken)
+    {
+        var columns = await db.Database.SqlQuery<string>($"SELECT name AS Value FROM pragma_table_info({table})").ToListAsync(cancellationToken);
+        if (!columns.Contains(column, StringComparer.OrdinalIgnoreCase))
+        {
+#pragma warning disable EF1002 // Table and column names are constants of this class, never input.
+            await db.Database.ExecuteSqlRawAsync($"ALTER TABLE \"{table}\" ADD COLUMN \"{column}\" {definition}", cancellationToken);
+#pragma warning restore EF1002
+        }
     }
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Demo data seeded (Demo:Seed is on): demo people and appointments were written through the FHIR API's writer")]

@@ -38,21 +38,62 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
             return null;
         }
 
-        var removed = db.VisitEvents.AsNoTracking()
-            .Where(e => e.VisitId == visit.VisitId && e.Kind == "removed" && e.TargetPersonId != null)
-            .Select(e => e.TargetPersonId!)
-            .ToList();
-        var chat = db.Chat.AsNoTracking()
-            .Where(c => c.VisitId == visit.VisitId)
+        var status = Enum.Parse<VisitStatus>(visit.Status);
+        if (status == VisitStatus.Ended)
+        {
+            // Nobody can join an ended visit, so its chat and removals are never needed in memory.
+            return new StoredVisit(visit.VisitId, status, [], []);
+        }
+
+        return new StoredVisit(visit.VisitId, status, RemovedSubjects(db, visit.VisitId), ChatOf(db, visit.VisitId));
+    }
+
+    /// <summary>The people whose place is removed: each removal, unless a later "allowed-back" undid it.</summary>
+    private static HashSet<string> RemovedSubjects(VideoVisitDb db, string visitId)
+    {
+        var removed = new HashSet<string>(StringComparer.Ordinal);
+        var events = db.VisitEvents.AsNoTracking()
+            .Where(e => e.VisitId == visitId && (e.Kind == "removed" || e.Kind == "allowed-back"))
+            .OrderBy(e => e.Id)
+            .Select(e => new { e.Kind, Subject = e.Detail ?? e.TargetPersonId });
+        foreach (var e in events)
+        {
+            if (e.Subject is null)
+            {
+                continue;
+            }
+
+            if (e.Kind == "removed")
+            {
+                removed.Add(e.Subject);
+            }
+            else
+            {
+                removed.Remove(e.Subject);
+            }
+        }
+
+        return removed;
+    }
+
+    private static List<StoredChat> ChatOf(VideoVisitDb db, string visitId) =>
+        db.Chat.AsNoTracking()
+            .Where(c => c.VisitId == visitId)
             .OrderBy(c => c.SentAtTicks)
             .AsEnumerable()
             .Select(c => new StoredChat(
                 new ChatMessage(c.VisitId, c.MessageId, c.ClientMessageId, c.FromParticipantId, c.FromDisplayName, c.Text, c.SentAt),
                 c.SenderPersonId,
-                Enum.Parse<ChatAudience>(c.Audience)))
+                Enum.Parse<ChatAudience>(c.Audience),
+                ParseReaders(c.Readers)))
             .ToList();
-        return new StoredVisit(visit.VisitId, Enum.Parse<VisitStatus>(visit.Status), removed, chat);
-    }
+
+    /// <summary>
+    /// Readers are kept as a comma-separated list. A message saved before readers were kept has none:
+    /// it stays readable by the professionals and its sender only, the safe reading of an unknown audience.
+    /// </summary>
+    private static HashSet<string> ParseReaders(string? readers) =>
+        new(readers?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [], StringComparer.Ordinal);
 
     public void SaveVisit(string visitId, Appointment appointment, VisitStatus status, DateTimeOffset at)
     {
@@ -123,6 +164,7 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
         SentAt = chat.Message.SentAt,
         SentAtTicks = chat.Message.SentAt.UtcTicks,
         Audience = chat.Audience.ToString(),
+        Readers = string.Join(',', chat.Readers.Order(StringComparer.Ordinal)),
     }));
 
     public void SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson) => Enqueue(db => db.Prechecks.Add(new PrecheckRow

@@ -182,6 +182,9 @@ internal sealed class ChatRow
     public long SentAtTicks { get; set; }
 
     public required string Audience { get; set; }
+
+    /// <summary>Person ids who may read it besides the professionals and the sender (see ChatRules), comma-separated.</summary>
+    public string? Readers { get; set; }
 }
 
 internal sealed class PrecheckRow

@@ -1,47 +1,43 @@
-using System.Diagnostics;
+using Microsoft.AspNetCore.SignalR;
 using Serilog;
-using ILogger = Microsoft.Extensions.Logging.ILogger;
+using Serilog.Events;
 
 namespace VideoVisit.Server.Hosting;
 
-internal static partial class LoggingExtensions
+internal static class LoggingExtensions
 {
+    /// <summary>The SignalR category that logs every failed hub invocation at Error with its stack trace.</summary>
+    private const string HubDispatcherCategory = "Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher";
+
     /// <summary>Serilog as the only sink, configured from the <c>Serilog</c> section of appsettings.</summary>
     public static WebApplicationBuilder AddVideoVisitLogging(this WebApplicationBuilder builder)
     {
-        var logger = new LoggerConfiguration()
+        builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
             .Enrich.FromLogContext()
-            .CreateLogger();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(logger, dispose: true);
+            // A refusal the rules made (a HubException with a user-safe message) is not a fault: the hub
+            // filter logs it once, at Debug, with its reason code. Real faults still reach Error.
+            .Filter.ByExcluding(IsRefusedHubCall));
         return builder;
     }
 
     /// <summary>
     /// One line per HTTP request with method, path, status and duration. The query string is never
-    /// logged: it carries the hub's access token.
+    /// logged: it carries the hub's access token (Serilog's <c>RequestPath</c> leaves it out).
     /// </summary>
     public static WebApplication UseVideoVisitRequestLogging(this WebApplication app)
     {
-        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VideoVisit.Server.Http");
-        app.Use(async (context, next) =>
+        app.UseSerilogRequestLogging(options =>
         {
-            var started = Stopwatch.GetTimestamp();
-            var path = context.Request.Path.Value ?? "/"; // before the SPA rewrites it to index.html
-            try
-            {
-                await next(context);
-            }
-            finally
-            {
-                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                RequestFinished(log, context.Request.Method, path, context.Response.StatusCode, elapsed);
-            }
+            options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+            options.IncludeQueryInRequestPath = false;
         });
         return app;
     }
 
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "HTTP {Method} {Path} responded {StatusCode} in {ElapsedMs:0.0} ms")]
-    private static partial void RequestFinished(ILogger logger, string method, string path, int statusCode, double elapsedMs);
+    internal static bool IsRefusedHubCall(LogEvent logEvent) =>
+        logEvent.Exception is HubException
+        && logEvent.Properties.TryGetValue("SourceContext", out var source)
+        && source is ScalarValue { Value: HubDispatcherCategory };
 }

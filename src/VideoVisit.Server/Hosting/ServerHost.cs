@@ -32,6 +32,7 @@ public static class ServerHost
 
         var app = builder.Build();
 
+        app.UseVideoVisitSecurityHeaders();
         app.UseVideoVisitRequestLogging();
         app.UseVideoVisitErrors();
         app.UseVideoVisitAuth();

@@ -25,6 +25,7 @@ internal static class VisitsExtensions
             sp.GetRequiredService<IOptions<VisitOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<GraceSweeper>();
+        builder.Services.AddSingleton(sp => new HubRateLimits(sp.GetRequiredService<IOptions<VisitOptions>>().Value));
         builder.Services.AddSingleton<VisitHubFilter>();
         builder.Services.AddSignalR(hub =>
         {

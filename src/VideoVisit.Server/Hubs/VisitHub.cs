@@ -12,10 +12,8 @@ namespace VideoVisit.Server.Hubs;
 /// The endpoint requires an authenticated caller (<c>MapVideoVisits</c>), so no connection exists
 /// without a valid token; the token is not re-checked per message.
 /// </summary>
-internal sealed class VisitHub(VisitService visits, TimeProvider time) : Hub<IVisitClient>
+internal sealed class VisitHub(VisitService visits, HubRateLimits limits) : Hub<IVisitClient>
 {
-    private const string RateLimiterKey = "signal-rate";
-
     private string Me => Context.User.PersonId() ?? "";
 
     public Task<BeginVisitResult> BeginVisit(string appointmentId, string? onBehalfOf) =>
@@ -29,28 +27,36 @@ internal sealed class VisitHub(VisitService visits, TimeProvider time) : Hub<IVi
 
     public Task Remove(string visitId, string participantId) => visits.RemoveAsync(Me, Context.ConnectionId, visitId, participantId);
 
+    public Task AllowBack(string visitId, string participantId) => visits.AllowBackAsync(Me, Context.ConnectionId, visitId, participantId);
+
     public Task EndVisit(string visitId) => visits.EndVisitAsync(Me, Context.ConnectionId, visitId);
 
     public Task LeaveVisit(string visitId) => visits.LeaveVisitAsync(Me, Context.ConnectionId, visitId);
 
     public Task SendSignal(string visitId, string toParticipantId, string kind, JsonElement payload)
     {
-        var limiter = (SignalRateLimiter)(Context.Items.TryGetValue(RateLimiterKey, out var l)
-            ? l!
-            : Context.Items[RateLimiterKey] = new SignalRateLimiter(visits.Options, time));
-        if (!limiter.TryTake())
-        {
-            throw new VisitException(VisitError.RateLimited, "Too many call signals: slow down.");
-        }
-
+        limits.Take(Context.ConnectionId, HubLimit.Signal);
         return visits.SendSignalAsync(Me, Context.ConnectionId, visitId, toParticipantId, kind, payload);
     }
 
-    public Task<ChatMessage> SendChat(string visitId, string clientMessageId, string text) =>
-        visits.SendChatAsync(Me, Context.ConnectionId, visitId, clientMessageId, text);
+    public Task<ChatMessage> SendChat(string visitId, string clientMessageId, string text)
+    {
+        limits.Take(Context.ConnectionId, HubLimit.Chat);
+        return visits.SendChatAsync(Me, Context.ConnectionId, visitId, clientMessageId, text);
+    }
 
-    public Task ReportPrecheck(string visitId, JsonElement report) =>
-        visits.ReportPrecheckAsync(Me, Context.ConnectionId, visitId, report);
+    /// <summary>A professional's message to one participant (e.g. an answer to someone still waiting).</summary>
+    public Task<ChatMessage> SendChatTo(string visitId, string toParticipantId, string clientMessageId, string text)
+    {
+        limits.Take(Context.ConnectionId, HubLimit.Chat);
+        return visits.SendChatAsync(Me, Context.ConnectionId, visitId, clientMessageId, text, toParticipantId);
+    }
+
+    public Task ReportPrecheck(string visitId, JsonElement report)
+    {
+        limits.Take(Context.ConnectionId, HubLimit.Precheck);
+        return visits.ReportPrecheckAsync(Me, Context.ConnectionId, visitId, report);
+    }
 
     public override Task OnDisconnectedAsync(Exception? exception) => visits.DisconnectedAsync(Context.ConnectionId);
 }

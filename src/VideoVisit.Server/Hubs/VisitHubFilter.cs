@@ -14,11 +14,31 @@ internal sealed partial class VisitHubFilter(ILogger<VisitHubFilter> log) : IHub
         }
         catch (VisitException refused)
         {
-            Refused(log, invocationContext.HubMethodName, refused.Error);
+            // A refusal is the rules working, not a fault: one line, no stack trace (SignalR's own Error
+            // line for it is filtered out in LoggingExtensions). A refused right is worth an operator's eye.
+            if (refused.Error == VisitError.Forbidden)
+            {
+                Forbidden(log, invocationContext.HubMethodName, refused.Error);
+            }
+            else if (refused.Error == VisitError.Unavailable)
+            {
+                Unavailable(log, invocationContext.HubMethodName, refused.InnerException);
+            }
+            else
+            {
+                Refused(log, invocationContext.HubMethodName, refused.Error);
+            }
+
             throw new HubException(refused.Message, refused);
         }
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Hub call {Method} refused: {Error}")]
+    [LoggerMessage(EventId = 4001, EventName = "HubCallRefused", Level = LogLevel.Debug, Message = "Hub call {Method} refused: {Error}")]
     private static partial void Refused(ILogger logger, string method, VisitError error);
+
+    [LoggerMessage(EventId = 4003, EventName = "HubCallForbidden", Level = LogLevel.Information, Message = "Hub call {Method} refused: {Error}")]
+    private static partial void Forbidden(ILogger logger, string method, VisitError error);
+
+    [LoggerMessage(EventId = 4004, EventName = "HubCallUnavailable", Level = LogLevel.Warning, Message = "Hub call {Method} failed for a moment; the caller may try again")]
+    private static partial void Unavailable(ILogger logger, string method, Exception? exception);
 }

@@ -44,7 +44,8 @@ public sealed record ParticipantView(
     string State,
     DateTimeOffset? WaitingSince,
     int? WaitSeconds,
-    PrecheckSummary? Precheck);
+    PrecheckSummary? Precheck,
+    int? PlaceInLine);
 
 public sealed record PersonRef(string Id, string DisplayName);
 

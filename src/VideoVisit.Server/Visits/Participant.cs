@@ -54,7 +54,7 @@ public sealed class Participant
 
     public string? ConnectionId { get; internal set; }
 
-    /// <summary>Place in the arrival order; kept when returned to waiting.</summary>
+    /// <summary>Place in the arrival order (first knock); kept when returned to waiting or reconnecting.</summary>
     public long Arrival { get; internal set; }
 
     public DateTimeOffset? WaitingSince { get; internal set; }
@@ -64,6 +64,9 @@ public sealed class Participant
     public PrecheckSummary? Precheck { get; internal set; }
 
     public bool IsProfessional => Role == ParticipantRole.Professional;
+
+    /// <summary>Whose place in the visit this seat is: the person acted for, or the actor themselves.</summary>
+    public string SubjectId => OnBehalfOf?.Id ?? Actor.Id;
 
     /// <summary>Holds a seat: waiting, admitted or reconnecting.</summary>
     public bool IsActive => State is ParticipantState.Waiting or ParticipantState.Admitted or ParticipantState.Reconnecting;

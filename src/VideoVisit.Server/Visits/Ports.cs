@@ -50,13 +50,24 @@ public sealed record VisitEvent(
     string? TargetPersonId = null,
     string? Detail = null);
 
-/// <summary>Who may read a chat message: everyone in the visit, or (sent from the waiting room) the professionals and the sender.</summary>
+/// <summary>Where a chat message was sent from, which decides who may read it (<see cref="ChatRules"/>).</summary>
 public enum ChatAudience
 {
+    /// <summary>Sent in the call: the professionals and <see cref="StoredChat.Readers"/>, those admitted when it was sent.</summary>
     Everyone,
+
+    /// <summary>Sent from the waiting room: the professionals and the sender.</summary>
     ProfessionalsAndSender,
+
+    /// <summary>A professional's answer to one participant: the professionals and <see cref="StoredChat.Readers"/>.</summary>
+    ProfessionalsAndReaders,
 }
 
-public sealed record StoredChat(ChatMessage Message, string SenderPersonId, ChatAudience Audience);
+/// <summary>A chat message as kept: who sent it and, fixed at sending, who else may read it (person ids).</summary>
+public sealed record StoredChat(ChatMessage Message, string SenderPersonId, ChatAudience Audience, IReadOnlySet<string> Readers);
 
+/// <summary>
+/// A visit as kept: <paramref name="RemovedPersonIds"/> are the people whose place was removed, and
+/// <paramref name="Chat"/> is empty for a visit that has ended (nobody can read it in a visit any more).
+/// </summary>
 public sealed record StoredVisit(string VisitId, VisitStatus Status, IReadOnlyCollection<string> RemovedPersonIds, IReadOnlyList<StoredChat> Chat);

@@ -26,6 +26,12 @@ public sealed class VisitException : Exception
         Error = error;
     }
 
+    public VisitException(VisitError error, string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Error = error;
+    }
+
     public VisitError Error { get; }
 }
 
@@ -43,4 +49,10 @@ public enum VisitError
     RemovedFromVisit,
     RateLimited,
     TooLarge,
+
+    /// <summary>A per-visit bound is reached (e.g. the chat's message cap).</summary>
+    LimitReached,
+
+    /// <summary>A store or dependency failed for a moment: the same request may succeed when tried again.</summary>
+    Unavailable,
 }

@@ -58,6 +58,26 @@ public sealed class VisitOptions
     [Range(1, 10_000)]
     public int UpcomingLimit { get; set; } = 200;
 
+    /// <summary>Chat messages a connection may send in a burst.</summary>
+    [Range(1, 10_000)]
+    public int ChatBurst { get; set; } = 20;
+
+    /// <summary>Sustained chat messages per second per connection.</summary>
+    [Range(1, 10_000)]
+    public int ChatPerSecond { get; set; } = 1;
+
+    /// <summary>Precheck reports a connection may send in a burst (a device check, then its path measurement, then a retry).</summary>
+    [Range(1, 1000)]
+    public int PrecheckBurst { get; set; } = 10;
+
+    /// <summary>Sustained precheck reports per minute per connection.</summary>
+    [Range(1, 6000)]
+    public int PrechecksPerMinute { get; set; } = 6;
+
+    /// <summary>The most chat messages one visit keeps; past it the chat refuses new messages.</summary>
+    [Range(10, 1_000_000)]
+    public int MaxChatMessagesPerVisit { get; set; } = 2000;
+
     public TimeSpan BeginOpensBefore => TimeSpan.FromMinutes(BeginOpensMinutesBefore);
 
     public TimeSpan BeginClosesAfterEnd => TimeSpan.FromMinutes(BeginClosesMinutesAfterEnd);

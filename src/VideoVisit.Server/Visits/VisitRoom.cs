@@ -16,7 +16,8 @@ public sealed class VisitRoom
 
     private readonly Lock _gate = new();
     private readonly List<Participant> _participants = [];
-    private readonly HashSet<string> _removedPersons;
+    /// <summary>The people whose place was taken by removal: nobody may knock again for them until let back in.</summary>
+    private readonly HashSet<string> _removedSubjects;
     private readonly List<StoredChat> _chat;
     private readonly Dictionary<string, StoredChat> _chatByClientId;
     private readonly IVisitStore _store;
@@ -31,7 +32,7 @@ public sealed class VisitRoom
         _store = store;
         _options = options;
         Status = stored?.Status ?? VisitStatus.NotOpened;
-        _removedPersons = new HashSet<string>(stored?.RemovedPersonIds ?? [], StringComparer.Ordinal);
+        _removedSubjects = new HashSet<string>(stored?.RemovedPersonIds ?? [], StringComparer.Ordinal);
         _chat = [.. stored?.Chat ?? []];
         _chatByClientId = _chat.ToDictionary(c => ChatKey(c.SenderPersonId, c.Message.ClientMessageId), StringComparer.Ordinal);
     }
@@ -82,12 +83,14 @@ public sealed class VisitRoom
                 throw new VisitException(VisitError.Ended, "This visit has ended.");
             }
 
-            if (_removedPersons.Contains(actor.Id))
+            var onBehalfOfId = onBehalfOf?.Id;
+            if (_removedSubjects.Contains(onBehalfOfId ?? actor.Id))
             {
-                throw new VisitException(VisitError.RemovedFromVisit, "You were removed from this visit and cannot join it again.");
+                throw new VisitException(VisitError.RemovedFromVisit, onBehalfOfId is null
+                    ? "You were removed from this visit and cannot join it again."
+                    : "This person's place in the visit was removed by the professional, so nobody can join it on their behalf.");
             }
 
-            var onBehalfOfId = onBehalfOf?.Id;
             var other = _participants.Find(p => p.ConnectionId == connectionId && !p.Is(actor.Id, onBehalfOfId));
             if (other is not null)
             {
@@ -112,9 +115,14 @@ public sealed class VisitRoom
 
     private void Resume(Participant seat, string connectionId, DateTimeOffset now, Outbox outbox)
     {
-        if (seat.State == ParticipantState.Reconnecting)
+        if (seat.ConnectionId is null)
         {
-            seat.State = seat.ResumeState;
+            // Back inside the grace; a seat returned to waiting meanwhile is already waiting.
+            if (seat.State == ParticipantState.Reconnecting)
+            {
+                seat.State = seat.ResumeState;
+            }
+
             seat.GraceEndsAt = null;
             seat.ConnectionId = connectionId;
             Audit(now, "resumed", seat, detail: Name(seat.State));
@@ -213,7 +221,7 @@ public sealed class VisitRoom
         lock (_gate)
         {
             var professional = ProfessionalFor(connectionId);
-            var waiting = _participants.Where(p => p.State == ParticipantState.Waiting).OrderBy(p => p.Arrival).ToList();
+            var waiting = WaitingOrder.Line(_participants);
             foreach (var target in waiting)
             {
                 AdmitOne(target, professional, now);
@@ -237,20 +245,16 @@ public sealed class VisitRoom
         {
             var professional = ProfessionalFor(connectionId);
             var target = Target(participantId);
-            if (target.State == ParticipantState.Admitted)
-            {
-                target.State = ParticipantState.Waiting;
-            }
-            else if (target is { State: ParticipantState.Reconnecting, ResumeState: ParticipantState.Admitted })
-            {
-                target.ResumeState = ParticipantState.Waiting;
-            }
-            else
+            if (target.State != ParticipantState.Admitted && target is not { State: ParticipantState.Reconnecting, ResumeState: ParticipantState.Admitted })
             {
                 throw new VisitException(VisitError.WrongState, "Only someone who is admitted can be returned to the waiting room.");
             }
 
-            // Back to the waiting room in their original arrival order.
+            // Returned means waiting for everyone at once, connected or not: peers drop their media now,
+            // and a seat still in its grace resumes as waiting (or is released when the grace runs out).
+            target.State = ParticipantState.Waiting;
+            target.ResumeState = ParticipantState.Waiting;
+            // Back in the line at their original arrival place (WaitingOrder); the wait time counts anew.
             target.WaitingSince = now;
             Audit(now, "returned-to-waiting", professional, target);
             Publish(outbox, now);
@@ -277,8 +281,30 @@ public sealed class VisitRoom
             target.ConnectionId = null;
             target.GraceEndsAt = null;
             target.WaitingSince = null;
-            _removedPersons.Add(target.Actor.Id);
-            Audit(now, "removed", professional, target);
+            _removedSubjects.Add(target.SubjectId);
+            Audit(now, "removed", professional, target, detail: target.SubjectId);
+            Publish(outbox, now);
+        }
+    }
+
+    /// <summary>
+    /// Undoes a removal: the person whose place was removed (and whoever acts for them) may knock again
+    /// and waits to be admitted like anyone else.
+    /// </summary>
+    public void AllowBack(string connectionId, string participantId, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            var professional = ProfessionalFor(connectionId);
+            var target = Target(participantId);
+            if (target.State != ParticipantState.Removed)
+            {
+                throw new VisitException(VisitError.WrongState, "Only someone who was removed can be let back in.");
+            }
+
+            target.State = ParticipantState.Left;
+            _removedSubjects.Remove(target.SubjectId);
+            Audit(now, "allowed-back", professional, target, detail: target.SubjectId);
             Publish(outbox, now);
         }
     }
@@ -400,6 +426,7 @@ public sealed class VisitRoom
             seat.ConnectionId = null;
             if (seat.State is ParticipantState.Waiting or ParticipantState.Admitted)
             {
+                // Someone waiting is shown as reconnecting too, and keeps their place in the line.
                 seat.ResumeState = seat.State;
                 seat.State = ParticipantState.Reconnecting;
                 seat.GraceEndsAt = now + _options.ReconnectGrace;
@@ -419,7 +446,7 @@ public sealed class VisitRoom
             var expired = 0;
             foreach (var seat in _participants)
             {
-                if (seat.State == ParticipantState.Reconnecting && seat.GraceEndsAt <= now)
+                if (seat is { IsActive: true, ConnectionId: null } && seat.GraceEndsAt <= now)
                 {
                     seat.State = ParticipantState.Left;
                     seat.GraceEndsAt = null;
@@ -451,13 +478,14 @@ public sealed class VisitRoom
         }
     }
 
-    public bool HasReconnecting
+    /// <summary>Whether a seat is waiting out its reconnection grace.</summary>
+    public bool HasSeatsInGrace
     {
         get
         {
             lock (_gate)
             {
-                return _participants.Exists(p => p.State == ParticipantState.Reconnecting);
+                return _participants.Exists(p => p.GraceEndsAt is not null);
             }
         }
     }
@@ -488,11 +516,13 @@ public sealed class VisitRoom
     }
 
     /// <summary>
-    /// Chat in the waiting room and the visit. A message resent with the same client id is stored and
-    /// delivered once; the resend gets the original back. A message from someone still waiting goes to
-    /// the professionals (and the sender's other seats), not to other people waiting.
+    /// Chat in the waiting room and the call. A message resent with the same client id is stored and
+    /// delivered once; the resend gets the original back. Who may read a message is fixed when it is
+    /// sent (<see cref="ChatRules"/>): from the call, those admitted at that moment and the
+    /// professionals; from the waiting room, the professionals and the sender. A professional answers
+    /// someone waiting with <paramref name="toParticipantId"/>: the professionals and that person read it.
     /// </summary>
-    public ChatMessage Chat(string connectionId, string clientMessageId, string text, DateTimeOffset now, Outbox outbox)
+    public ChatMessage Chat(string connectionId, string clientMessageId, string text, DateTimeOffset now, Outbox outbox, string? toParticipantId = null)
     {
         lock (_gate)
         {
@@ -507,24 +537,38 @@ public sealed class VisitRoom
                 return existing.Message;
             }
 
-            var audience = sender.State == ParticipantState.Waiting && !sender.IsProfessional
-                ? ChatAudience.ProfessionalsAndSender
-                : ChatAudience.Everyone;
-            var message = new ChatMessage(VisitId, NewId("m-"), clientMessageId, sender.Id, sender.Actor.DisplayName, text, now);
-            var stored = new StoredChat(message, sender.Actor.Id, audience);
+            if (_chat.Count >= _options.MaxChatMessagesPerVisit)
+            {
+                throw new VisitException(VisitError.LimitReached, $"This visit's chat is full ({_options.MaxChatMessagesPerVisit} messages).");
+            }
+
+            var stored = toParticipantId is null
+                ? ChatRules.Compose(sender, _participants, VisitId, clientMessageId, text, now)
+                : ChatRules.ComposeTo(sender, ProfessionalAnswering(sender, toParticipantId), VisitId, clientMessageId, text, now);
             _chat.Add(stored);
             _chatByClientId.Add(ChatKey(sender.Actor.Id, clientMessageId), stored);
             _store.SaveChat(stored);
             foreach (var p in _participants)
             {
-                if (p.ConnectionId is not null && p.State is (ParticipantState.Waiting or ParticipantState.Admitted) && MayRead(p, stored))
+                if (p.ConnectionId is not null && p.State is (ParticipantState.Waiting or ParticipantState.Admitted) && ChatRules.MayRead(p, stored))
                 {
-                    outbox.Chat(p.ConnectionId, message);
+                    outbox.Chat(p.ConnectionId, stored.Message);
                 }
             }
 
-            return message;
+            return stored.Message;
         }
+    }
+
+    private Participant ProfessionalAnswering(Participant sender, string toParticipantId)
+    {
+        if (!sender.IsProfessional)
+        {
+            throw new VisitException(VisitError.Forbidden, "Only the visit's professional can write to one participant.");
+        }
+
+        var target = Target(toParticipantId);
+        return target.IsActive ? target : throw new VisitException(VisitError.WrongState, "That participant is no longer in the visit.");
     }
 
     public void ReportPrecheck(string connectionId, PrecheckSummary summary, string reportJson, DateTimeOffset now, Outbox outbox)
@@ -548,12 +592,9 @@ public sealed class VisitRoom
         }
     }
 
-    private static bool MayRead(Participant reader, StoredChat chat) =>
-        chat.Audience == ChatAudience.Everyone || reader.IsProfessional || reader.Actor.Id == chat.SenderPersonId;
-
     private void ReplayChat(Participant seat, Outbox outbox)
     {
-        var visible = _chat.Where(c => MayRead(seat, c)).TakeLast(ChatReplayLimit);
+        var visible = _chat.Where(c => ChatRules.MayRead(seat, c)).TakeLast(ChatReplayLimit);
         foreach (var chat in visible)
         {
             outbox.Chat(seat.ConnectionId!, chat.Message);
@@ -642,10 +683,10 @@ public sealed class VisitRoom
     private VisitStateSnapshot SnapshotFor(Participant recipient, DateTimeOffset now)
     {
         var seesEveryone = recipient.IsProfessional || recipient.State == ParticipantState.Admitted;
-        var waiting = _participants.Where(p => p.State == ParticipantState.Waiting).OrderBy(p => p.Arrival).ToList();
-        int? place = recipient.State == ParticipantState.Waiting ? waiting.IndexOf(recipient) + 1 : null;
+        var waiting = WaitingOrder.Line(_participants);
+        int? place = WaitingOrder.PlaceOf(waiting, recipient);
         var views = new List<ParticipantView>(_participants.Count);
-        foreach (var p in _participants)
+        foreach (var p in WaitingOrder.ForDisplay(_participants, waiting))
         {
             if (!seesEveryone && p != recipient && !p.IsProfessional)
             {
@@ -662,7 +703,8 @@ public sealed class VisitRoom
                 Name(p.State),
                 waitingSince,
                 waitingSince is { } since ? (int)Math.Max(0, (now - since).TotalSeconds) : null,
-                precheck));
+                precheck,
+                WaitingOrder.PlaceOf(waiting, p)));
         }
 
         return new VisitStateSnapshot(

@@ -113,6 +113,9 @@ public sealed class VisitService
     public Task RemoveAsync(string personId, string connectionId, string visitId, string participantId) =>
         AsProfessional(personId, visitId, (room, outbox) => room.Remove(connectionId, participantId, Now, outbox));
 
+    public Task AllowBackAsync(string personId, string connectionId, string visitId, string participantId) =>
+        AsProfessional(personId, visitId, (room, outbox) => room.AllowBack(connectionId, participantId, Now, outbox));
+
     public Task EndVisitAsync(string personId, string connectionId, string visitId) =>
         AsProfessional(personId, visitId, (room, outbox) => room.End(connectionId, Now, outbox));
 
@@ -144,7 +147,7 @@ public sealed class VisitService
         return _notifier.SignalAsync(target, message);
     }
 
-    public async Task<ChatMessage> SendChatAsync(string personId, string connectionId, string visitId, string clientMessageId, string text)
+    public async Task<ChatMessage> SendChatAsync(string personId, string connectionId, string visitId, string clientMessageId, string text, string? toParticipantId = null)
     {
         Me(personId);
         if (string.IsNullOrWhiteSpace(clientMessageId) || clientMessageId.Length > 100)
@@ -165,7 +168,7 @@ public sealed class VisitService
 
         var room = Room(visitId);
         var outbox = new Outbox();
-        var message = room.Chat(connectionId, clientMessageId, text, Now, outbox);
+        var message = room.Chat(connectionId, clientMessageId, text, Now, outbox, toParticipantId);
         await outbox.SendAsync(_notifier);
         return message;
     }
@@ -214,7 +217,7 @@ public sealed class VisitService
         var expired = 0;
         foreach (var room in _rooms.Values)
         {
-            if (!room.HasReconnecting)
+            if (!room.HasSeatsInGrace)
             {
                 continue;
             }
@@ -395,8 +398,19 @@ public sealed class VisitService
 
     private VisitRoom RoomFor(Appointment appointment)
     {
-        var lazy = _bySlot.GetOrAdd(SlotKey(appointment), _ => new Lazy<VisitRoom>(() => Load(appointment)));
-        return lazy.Value;
+        var key = SlotKey(appointment);
+        var lazy = _bySlot.GetOrAdd(key, _ => new Lazy<VisitRoom>(() => Load(appointment)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch (Exception ex) when (ex is not VisitException)
+        {
+            // A failed load (the database busy or away for a moment) must not stick to the slot: the
+            // next attempt loads again. Everyone waiting on this attempt gets the same clear error.
+            _bySlot.TryRemove(new KeyValuePair<string, Lazy<VisitRoom>>(key, lazy));
+            throw new VisitException(VisitError.Unavailable, "The visit could not be opened just now. Please try again in a moment.", ex);
+        }
     }
 
     private VisitRoom Load(Appointment appointment)

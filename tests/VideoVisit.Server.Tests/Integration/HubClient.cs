@@ -1,81 +1,101 @@
-using System.Buffers;
-using System.Globalization;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace VideoVisit.Server.Tests.Integration;
 
 /// <summary>
-/// A small client of the SignalR JSON hub protocol over <see cref="ClientWebSocket"/> (the .NET SignalR
-/// client is not obtainable here): handshake <c>{"protocol":"json","version":1}</c>, invocations
-/// (type 1), completions (type 3), pings (type 6) and close (type 7), each frame ended by 0x1E.
-/// Every wait has a timeout.
+/// A test's view of one hub connection through the official .NET SignalR client
+/// (<see cref="HubConnection"/> over WebSockets, JSON protocol): it records every event the server
+/// sends, so a test can wait for one or assert that one never came. Every wait has a timeout.
 /// </summary>
 public sealed class HubClient : IAsyncDisposable
 {
-    public const char RecordSeparator = '\u001e';
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly ClientWebSocket _socket = new();
-    private readonly Dictionary<string, TaskCompletionSource<JsonElement>> _pending = [];
+    /// <summary>The events of Contract v1 and v2 that tests read.</summary>
+    private static readonly string[] EventNames = ["VisitState", "Signal", "ChatMessage", "Removed", "VisitEnded", "AppointmentsChanged"];
+
+    private readonly HubConnection _connection;
     private readonly List<(string Target, JsonElement Argument)> _events = [];
     private readonly Lock _gate = new();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _receiving;
-    private int _nextId;
-    private int _disposed;
+    private ClientWebSocket? _socket;
 
-    private HubClient()
+    private HubClient(Uri baseAddress, string? accessToken, string path)
     {
+        _connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(baseAddress, path), HttpTransportType.WebSockets, options =>
+            {
+                options.SkipNegotiation = true;
+                options.AccessTokenProvider = () => Task.FromResult(accessToken);
+                // Kept, so a test can drop the connection without a goodbye (Abort) as a lost network does.
+                options.WebSocketFactory = async (context, cancellationToken) =>
+                {
+                    var socket = new ClientWebSocket();
+                    var uri = context.Uri;
+                    if (accessToken is not null)
+                    {
+                        // As browsers do: a WebSocket carries the token in the query string.
+                        var query = uri.Query.TrimStart('?');
+                        uri = new UriBuilder(uri) { Query = (query.Length > 0 ? query + "&" : "") + "access_token=" + Uri.EscapeDataString(accessToken) }.Uri;
+                    }
+
+                    await socket.ConnectAsync(uri, cancellationToken);
+
+                    _socket = socket;
+                    return socket;
+                };
+            })
+            .Build();
+        foreach (var name in EventNames)
+        {
+            _connection.On<JsonElement>(name, argument => Record(name, argument));
+        }
+
+        _connection.Closed += error =>
+        {
+            ClosedWith = error?.Message ?? "closed";
+            IsClosed = true;
+            _closed.TrySetResult();
+            Changed();
+            return Task.CompletedTask;
+        };
     }
 
-    /// <summary>Set when the server closed the connection (a close message, or the socket ended).</summary>
+    /// <summary>Set when the connection closed (by the server, a lost socket or the test).</summary>
     public string? ClosedWith { get; private set; }
 
     public bool IsClosed { get; private set; }
 
     public static async Task<HubClient> ConnectAsync(Uri baseAddress, string? accessToken, string path = "/hubs/visit")
     {
-        var client = new HubClient();
-        var builder = new UriBuilder(baseAddress) { Scheme = baseAddress.Scheme == "https" ? "wss" : "ws", Path = path };
-        if (accessToken is not null)
-        {
-            builder.Query = "access_token=" + Uri.EscapeDataString(accessToken);
-        }
-
+        var client = new HubClient(baseAddress, accessToken, path);
         using var timeout = new CancellationTokenSource(DefaultTimeout);
-        await client._socket.ConnectAsync(builder.Uri, timeout.Token);
-        await client.SendRawAsync("{\"protocol\":\"json\",\"version\":1}" + RecordSeparator);
-        var handshake = await client.ReceiveFrameAsync(timeout.Token)
-            ?? throw new InvalidOperationException("The server closed the connection during the handshake.");
-        using (var doc = JsonDocument.Parse(handshake))
-        {
-            if (doc.RootElement.TryGetProperty("error", out var error))
-            {
-                throw new InvalidOperationException("Handshake refused: " + error.GetString());
-            }
-        }
-
-        client._receiving = Task.Run(client.ReceiveLoopAsync);
+        await client._connection.StartAsync(timeout.Token);
         return client;
     }
 
     /// <summary>Invokes a hub method and returns its result, or throws <see cref="HubCallFailedException"/> with the server's message.</summary>
     public async Task<JsonElement> InvokeAsync(string method, params object?[] arguments)
     {
-        var id = Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
-        var completion = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        try
         {
-            _pending[id] = completion;
+            var result = await _connection.InvokeCoreAsync(method, typeof(JsonElement?), arguments, timeout.Token);
+            return result is JsonElement element ? element : default;
         }
-
-        var message = JsonSerializer.Serialize(new { type = 1, invocationId = id, target = method, arguments }, JsonSerializerOptions.Web);
-        await SendRawAsync(message + RecordSeparator);
-        return await completion.Task.WaitAsync(DefaultTimeout);
+        catch (HubException refused)
+        {
+            throw new HubCallFailedException(refused.Message, refused);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TaskCanceledException && IsClosed)
+        {
+            throw new HubCallFailedException("The connection closed: " + ClosedWith, ex);
+        }
     }
 
     /// <summary>Invokes and expects the server to refuse; returns the error message.</summary>
@@ -83,21 +103,6 @@ public sealed class HubClient : IAsyncDisposable
     {
         var failed = await Assert.ThrowsAsync<HubCallFailedException>(() => InvokeAsync(method, arguments));
         return failed.Message;
-    }
-
-    public async Task SendRawAsync(string text)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        await _sendLock.WaitAsync(DefaultTimeout);
-        try
-        {
-            using var timeout = new CancellationTokenSource(DefaultTimeout);
-            await _socket.SendAsync(bytes, WebSocketMessageType.Text, true, timeout.Token);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
     }
 
     /// <summary>Every event received so far for <paramref name="target"/> (its first argument).</summary>
@@ -149,188 +154,33 @@ public sealed class HubClient : IAsyncDisposable
     /// <summary>The latest <c>VisitState</c> snapshot that matches.</summary>
     public Task<JsonElement> WaitForStateAsync(Func<JsonElement, bool> match, TimeSpan? timeout = null) => WaitForAsync("VisitState", match, timeout);
 
-    public async Task WaitClosedAsync(TimeSpan? timeout = null)
-    {
-        if (_receiving is not null)
-        {
-            await _receiving.WaitAsync(timeout ?? DefaultTimeout);
-        }
-    }
+    public Task WaitClosedAsync(TimeSpan? timeout = null) => _closed.Task.WaitAsync(timeout ?? DefaultTimeout);
 
     /// <summary>Drops the connection without a goodbye, as a lost network does.</summary>
-    public void Abort() => _socket.Abort();
+    public void Abort() => _socket?.Abort();
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync();
         try
         {
-            if (_socket.State == WebSocketState.Open)
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
-            }
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _connection.StopAsync(timeout.Token);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or InvalidOperationException)
         {
         }
 
-        _socket.Dispose();
-        if (_receiving is not null)
-        {
-            await _receiving.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-
-        _stop.Dispose();
-        _sendLock.Dispose();
+        await _connection.DisposeAsync();
     }
 
-    private readonly StringBuilder _buffer = new();
-    private readonly Queue<string> _frames = new();
-
-    private async Task<string?> ReceiveFrameAsync(CancellationToken cancellationToken)
+    private void Record(string target, JsonElement argument)
     {
-        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            while (_frames.Count == 0)
-            {
-                using var message = new MemoryStream();
-                WebSocketReceiveResult result;
-                do
-                {
-                    result = await _socket.ReceiveAsync(chunk, cancellationToken);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        return null;
-                    }
-
-                    message.Write(chunk, 0, result.Count);
-                }
-                while (!result.EndOfMessage);
-
-                _buffer.Append(Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length));
-                var text = _buffer.ToString();
-                var end = text.LastIndexOf(RecordSeparator);
-                if (end < 0)
-                {
-                    continue;
-                }
-
-                foreach (var frame in text[..end].Split(RecordSeparator))
-                {
-                    _frames.Enqueue(frame);
-                }
-
-                _buffer.Clear().Append(text[(end + 1)..]);
-            }
-
-            return _frames.Dequeue();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
-    }
-
-    private async Task ReceiveLoopAsync()
-    {
-        using var pinger = new PeriodicTimer(TimeSpan.FromSeconds(5));
-        _ = PingAsync(pinger);
-        try
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                var frame = await ReceiveFrameAsync(_stop.Token);
-                if (frame is null)
-                {
-                    break;
-                }
-
-                using var doc = JsonDocument.Parse(frame);
-                var root = doc.RootElement;
-                switch (root.GetProperty("type").GetInt32())
-                {
-                    case 1:
-                        var argument = root.GetProperty("arguments").EnumerateArray().FirstOrDefault().Clone();
-                        lock (_gate)
-                        {
-                            _events.Add((root.GetProperty("target").GetString()!, argument));
-                        }
-
-                        break;
-                    case 3:
-                        Complete(root);
-                        break;
-                    case 7:
-                        ClosedWith = root.TryGetProperty("error", out var error) ? error.GetString() : "closed";
-                        break;
-                }
-
-                Changed();
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            ClosedWith ??= ex.GetType().Name;
-        }
-        finally
-        {
-            IsClosed = true;
-            ClosedWith ??= "closed";
-            lock (_gate)
-            {
-                foreach (var pending in _pending.Values)
-                {
-                    pending.TrySetException(new HubCallFailedException("The connection closed: " + ClosedWith));
-                }
-            }
-
-            Changed();
-        }
-    }
-
-    private async Task PingAsync(PeriodicTimer timer)
-    {
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stop.Token) && !IsClosed)
-            {
-                await SendRawAsync("{\"type\":6}" + RecordSeparator);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
-        {
-        }
-    }
-
-    private void Complete(JsonElement root)
-    {
-        var id = root.GetProperty("invocationId").GetString()!;
-        TaskCompletionSource<JsonElement>? completion;
         lock (_gate)
         {
-            _pending.Remove(id, out completion);
+            _events.Add((target, argument.Clone()));
         }
 
-        if (completion is null)
-        {
-            return;
-        }
-
-        if (root.TryGetProperty("error", out var error))
-        {
-            completion.TrySetException(new HubCallFailedException(error.GetString() ?? "error"));
-        }
-        else
-        {
-            completion.TrySetResult(root.TryGetProperty("result", out var result) ? result.Clone() : default);
-        }
+        Changed();
     }
 
     private void Changed()

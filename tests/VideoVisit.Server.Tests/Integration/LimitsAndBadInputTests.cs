@@ -24,13 +24,12 @@ public sealed class LimitsAndBadInputTests
     public async Task MessageOverTheHubLimitClosesOnlyThatConnectionAndTheSeatCanBeResumed()
     {
         await using var server = await VisitServer.StartAsync(new Dictionary<string, string?> { ["Visits:ReconnectGraceSeconds"] = "30" });
-        await using var visit = await VisitScenario.StartAsync(server, admit: true);
+        await using var visit = await RawPatientVisit.StartAsync(server);
         await using var other = await VisitScenario.StartAsync(server, admit: true, appointmentId: "appt-2", patient: "patient-2", professional: "doctor-2");
 
-        await visit.Patient.SendRawAsync(JsonSerializer.Serialize(new { type = 1, invocationId = "big", target = "SendSignal", arguments = new object[] { visit.VisitId, visit.NurseId, "offer", new string('x', 200 * 1024) } }) + HubClient.RecordSeparator);
+        await visit.Patient.SendRawAsync(JsonSerializer.Serialize(new { type = 1, invocationId = "big", target = "SendSignal", arguments = new object[] { visit.VisitId, visit.NurseId, "offer", new string('x', 200 * 1024) } }) + RawHubSocket.RecordSeparator);
         await visit.Patient.WaitClosedAsync();
 
-        Assert.True(visit.Patient.IsClosed, visit.Patient.ClosedWith);
         await visit.Nurse.WaitForStateAsync(s => s.StateOf(visit.PatientId) == "reconnecting");
         await other.Nurse.InvokeAsync("SendSignal", other.VisitId, other.PatientId, "offer", new { sdp = "still fine" });
         await other.Patient.WaitForAsync("Signal");
@@ -80,10 +79,10 @@ public sealed class LimitsAndBadInputTests
     public async Task GarbageThatIsNotJsonClosesOnlyThatConnection()
     {
         await using var server = await VisitServer.StartAsync();
-        await using var visit = await VisitScenario.StartAsync(server, admit: true);
+        await using var visit = await RawPatientVisit.StartAsync(server);
         await using var other = await VisitScenario.StartAsync(server, admit: true, appointmentId: "appt-2", patient: "patient-2", professional: "doctor-2");
 
-        await visit.Patient.SendRawAsync("{this is not json" + HubClient.RecordSeparator);
+        await visit.Patient.SendRawAsync("{this is not json" + RawHubSocket.RecordSeparator);
         await visit.Patient.WaitClosedAsync();
 
         await other.Patient.InvokeAsync("SendSignal", other.VisitId, other.NurseId, "answer", new { sdp = "fine" });
@@ -122,5 +121,27 @@ public sealed class LimitsAndBadInputTests
         Assert.Equal(40 - refused, visit.Patient.Events("Signal").Count);
         await Task.Delay(TimeSpan.FromMilliseconds(1200));
         await visit.Nurse.InvokeAsync("SendSignal", visit.VisitId, visit.PatientId, "ice", new { candidate = "later" });
+    }
+}
+
+/// <summary>appt-1 with the nurse on the official client and patient-1, admitted, on a raw socket that can send bad frames.</summary>
+internal sealed record RawPatientVisit(HubClient Nurse, string NurseId, RawHubSocket Patient, string PatientId, string VisitId) : IAsyncDisposable
+{
+    public static async Task<RawPatientVisit> StartAsync(VisitServer server)
+    {
+        var patient = await RawHubSocket.ConnectAsync(server.BaseAddress, await server.TokenAsync("patient-1"));
+        var nurse = await server.ConnectAsync("nurse-1");
+        var knocked = await patient.InvokeAsync("BeginVisit", "appt-1", null);
+        var opened = await nurse.InvokeAsync("BeginVisit", "appt-1", null);
+        var visit = new RawPatientVisit(nurse, opened.Str("participantId"), patient, knocked.Str("participantId"), knocked.Str("visitId"));
+        await nurse.InvokeAsync("Admit", visit.VisitId, visit.PatientId);
+        await nurse.WaitForStateAsync(s => s.StateOf(visit.PatientId) == "admitted");
+        return visit;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Nurse.DisposeAsync();
+        await Patient.DisposeAsync();
     }
 }

@@ -104,9 +104,27 @@ public sealed class ReconnectionRulesTests
         await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
 
         await _w.Service.ReturnToWaitingAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
+        var shownToNurse = _w.Notifier.LastState("conn-nurse-1").Participants.Single(p => p.ParticipantId == patient.ParticipantId);
         var resumed = await _w.Begin("patient-1", connection: "conn-patient-1b").WaitAsync(World.Timeout);
 
+        Assert.Equal("waiting", shownToNurse.State);
+        Assert.Equal(1, shownToNurse.PlaceInLine);
         Assert.Equal("waiting", resumed.State);
+        Assert.Equal(1, _w.Notifier.LastState("conn-patient-1b").PlaceInLine);
+    }
+
+    [Fact]
+    public async Task ASeatReturnedToWaitingWhileReconnectingIsStillReleasedWhenTheGraceRunsOut()
+    {
+        var (patient, nurse) = await AdmittedAsync().WaitAsync(World.Timeout);
+        await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
+        await _w.Service.ReturnToWaitingAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
+
+        _w.Time.Advance(_w.Options.ReconnectGrace + TimeSpan.FromSeconds(1));
+        var released = await _w.Service.SweepGraceAsync().WaitAsync(World.Timeout);
+
+        Assert.Equal(1, released);
+        Assert.Equal(ParticipantState.Left, _w.StateOf(nurse.VisitId, patient.ParticipantId));
     }
 
     [Fact]

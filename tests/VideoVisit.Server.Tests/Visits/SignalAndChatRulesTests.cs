@@ -58,29 +58,67 @@ public sealed class SignalAndChatRulesTests
     }
 
     [Fact]
-    public async Task ChatFromTheWaitingRoomReachesTheProfessionalsNotOtherPeopleWaiting()
+    public async Task ChatFromTheWaitingRoomReachesTheProfessionalsAndTheCallsChatNotThoseWaiting()
     {
         await _w.Begin("patient-1", "appt-group").WaitAsync(World.Timeout);
         await _w.Begin("patient-2", "appt-group").WaitAsync(World.Timeout);
         var nurse = await _w.Begin("nurse-1", "appt-group").WaitAsync(World.Timeout);
 
         await _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "w-1", "I am here").WaitAsync(World.Timeout);
-        await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-1", "Welcome all").WaitAsync(World.Timeout);
+        await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-1", "Said in the call").WaitAsync(World.Timeout);
 
-        Assert.Equal(["I am here", "Welcome all"], _w.Notifier.To<ChatMessage>("conn-nurse-1").Select(m => m.Text));
-        Assert.Equal(["I am here", "Welcome all"], _w.Notifier.To<ChatMessage>("conn-patient-1").Select(m => m.Text));
-        Assert.Equal(["Welcome all"], _w.Notifier.To<ChatMessage>("conn-patient-2").Select(m => m.Text));
+        Assert.Equal(["I am here", "Said in the call"], _w.Notifier.To<ChatMessage>("conn-nurse-1").Select(m => m.Text));
+        Assert.Equal(["I am here"], _w.Notifier.To<ChatMessage>("conn-patient-1").Select(m => m.Text));
+        Assert.Empty(_w.Notifier.To<ChatMessage>("conn-patient-2"));
     }
 
     [Fact]
-    public async Task ChatIsReplayedToWhoeverJoinsOrResumes()
+    public async Task AProfessionalAnswersOneWaitingPersonAndNobodyElseReadsIt()
+    {
+        var p1 = await _w.Begin("patient-1", "appt-group").WaitAsync(World.Timeout);
+        await _w.Begin("patient-2", "appt-group").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1", "appt-group").WaitAsync(World.Timeout);
+
+        await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-1", "Be with you in 5 minutes", p1.ParticipantId).WaitAsync(World.Timeout);
+        var notProfessional = await Assert.ThrowsAsync<VisitException>(() => _w.Service.SendChatAsync("patient-1", "conn-patient-1", nurse.VisitId, "w-1", "psst", nurse.ParticipantId)).WaitAsync(World.Timeout);
+
+        Assert.Equal(["Be with you in 5 minutes"], _w.Notifier.To<ChatMessage>("conn-patient-1").Select(m => m.Text));
+        Assert.Empty(_w.Notifier.To<ChatMessage>("conn-patient-2"));
+        Assert.Equal(VisitError.Forbidden, notProfessional.Error);
+    }
+
+    [Fact]
+    public async Task ChatIsReplayedOnlyToThoseAdmittedWhenItWasSent()
     {
         var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
-        await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-1", "Welcome").WaitAsync(World.Timeout);
+        await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-1", "Before you came").WaitAsync(World.Timeout);
+        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
+        await _w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-2", "Welcome").WaitAsync(World.Timeout);
 
-        await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
+        await _w.Begin("patient-1", connection: "conn-patient-1-again").WaitAsync(World.Timeout);
 
-        Assert.Equal("Welcome", Assert.Single(_w.Notifier.To<ChatMessage>("conn-patient-1")).Text);
+        Assert.Equal(["Welcome"], _w.Notifier.To<ChatMessage>("conn-patient-1").Select(m => m.Text));
+        Assert.Equal(["Welcome"], _w.Notifier.To<ChatMessage>("conn-patient-1-again").Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task AVisitsChatStopsAtItsCap()
+    {
+        var w = new World(new VisitOptions { MaxChatMessagesPerVisit = 10 });
+        var nurse = await w.Begin("nurse-1").WaitAsync(World.Timeout);
+        for (var i = 0; i < 10; i++)
+        {
+            await w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-" + i, "note " + i).WaitAsync(World.Timeout);
+        }
+
+        var full = await Assert.ThrowsAsync<VisitException>(() => w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-10", "one more")).WaitAsync(World.Timeout);
+        var resend = await w.Service.SendChatAsync("nurse-1", "conn-nurse-1", nurse.VisitId, "n-3", "note 3").WaitAsync(World.Timeout);
+
+        Assert.Equal(VisitError.LimitReached, full.Error);
+        Assert.Equal("note 3", resend.Text);
+        Assert.Equal(10, w.Store.Chat.Count);
     }
 
     [Fact]

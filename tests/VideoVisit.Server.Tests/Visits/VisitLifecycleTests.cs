@@ -92,6 +92,60 @@ public sealed class VisitLifecycleTests
     }
 
     [Fact]
+    public async Task RemovalCoversThePatientsPlaceWhoeverActsForThem()
+    {
+        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
+
+        await _w.Service.RemoveAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
+
+        var repFull = await Refused(() => _w.Begin("rep-full", onBehalfOf: "patient-1")).WaitAsync(World.Timeout);
+        var repAppt = await Refused(() => _w.Begin("rep-appt", onBehalfOf: "patient-1")).WaitAsync(World.Timeout);
+        Assert.Equal(VisitError.RemovedFromVisit, repFull.Error);
+        Assert.Equal(VisitError.RemovedFromVisit, repAppt.Error);
+    }
+
+    [Fact]
+    public async Task RemovingARepresentativeRemovesThePlaceTheyHeldAndAllowBackGivesItBack()
+    {
+        var rep = await _w.Begin("rep-full", onBehalfOf: "patient-1").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
+        await _w.Service.RemoveAsync("nurse-1", "conn-nurse-1", nurse.VisitId, rep.ParticipantId).WaitAsync(World.Timeout);
+
+        var patientRefused = await Refused(() => _w.Begin("patient-1")).WaitAsync(World.Timeout);
+        var notByPatient = await Refused(() => _w.Service.AllowBackAsync("patient-1", "conn-patient-1", nurse.VisitId, rep.ParticipantId)).WaitAsync(World.Timeout);
+        await _w.Service.AllowBackAsync("nurse-1", "conn-nurse-1", nurse.VisitId, rep.ParticipantId).WaitAsync(World.Timeout);
+        var patientBack = await _w.Begin("patient-1", connection: "conn-patient-1b").WaitAsync(World.Timeout);
+        var repBack = await _w.Begin("rep-full", onBehalfOf: "patient-1", connection: "conn-rep-b").WaitAsync(World.Timeout);
+
+        Assert.Equal(VisitError.RemovedFromVisit, patientRefused.Error);
+        Assert.Equal(VisitError.Forbidden, notByPatient.Error);
+        Assert.Equal("waiting", patientBack.State);
+        Assert.Equal("waiting", repBack.State);
+        Assert.Contains(_w.Store.Events, e => e.Kind == "allowed-back" && e.Detail == "patient-1");
+    }
+
+    [Fact]
+    public async Task TheWaitingLineIsByArrivalAndAReturnedPatientKeepsTheirPlaceEverywhere()
+    {
+        var p1 = await _w.Begin("patient-1", "appt-group").WaitAsync(World.Timeout);
+        var p2 = await _w.Begin("patient-2", "appt-group").WaitAsync(World.Timeout);
+        var nurse = await _w.Begin("nurse-1", "appt-group").WaitAsync(World.Timeout);
+        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, p1.ParticipantId).WaitAsync(World.Timeout);
+        _w.Time.Advance(TimeSpan.FromMinutes(2));
+
+        await _w.Service.ReturnToWaitingAsync("nurse-1", "conn-nurse-1", nurse.VisitId, p1.ParticipantId).WaitAsync(World.Timeout);
+
+        var seenByNurse = _w.Notifier.LastState("conn-nurse-1").Participants.Where(p => p.State == "waiting").ToList();
+        // patient-1 has waited less this time (waitingSince is later), but arrived first.
+        Assert.Equal([p1.ParticipantId, p2.ParticipantId], seenByNurse.Select(p => p.ParticipantId));
+        Assert.Equal([1, 2], seenByNurse.Select(p => p.PlaceInLine!.Value));
+        Assert.True(seenByNurse[0].WaitingSince > seenByNurse[1].WaitingSince);
+        Assert.Equal(1, _w.Notifier.LastState("conn-patient-1").PlaceInLine);
+        Assert.Equal(2, _w.Notifier.LastState("conn-patient-2").PlaceInLine);
+    }
+
+    [Fact]
     public async Task RemovedPersonIsToldAndCannotComeBackFromAnyDevice()
     {
         var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);

@@ -2,7 +2,7 @@ using VideoVisit.Server.Visits;
 
 namespace VideoVisit.Server.Tests.Visits;
 
-public sealed class PrecheckAndRateLimitTests
+public sealed class PrecheckReportTests
 {
     [Fact]
     public void PrecheckSummaryUsesTheReportsOwnSummaryWhenGiven()
@@ -28,19 +28,5 @@ public sealed class PrecheckAndRateLimitTests
 
         Assert.Equal("unknown", summary.State);
         Assert.Equal(200, summary.Summary.Length);
-    }
-
-    [Fact]
-    public void SignalRateLimitAllowsABurstThenRefillsOverTime()
-    {
-        var time = new ManualTime(World.Start);
-        var limiter = new SignalRateLimiter(new VisitOptions { SignalBurst = 10, SignalsPerSecond = 5 }, time);
-
-        var burst = Enumerable.Range(0, 12).Count(_ => limiter.TryTake());
-        time.Advance(TimeSpan.FromSeconds(1));
-        var afterOneSecond = Enumerable.Range(0, 12).Count(_ => limiter.TryTake());
-
-        Assert.Equal(10, burst);
-        Assert.Equal(5, afterOneSecond);
     }
 }
