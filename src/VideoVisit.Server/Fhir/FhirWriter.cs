@@ -347,6 +347,11 @@ internal sealed partial class FhirWriter(
 
         foreach (var entry in entries)
         {
+            if (entry.Write.Resource is RelatedPerson self && Target(entry, self.Patient, "RelatedPerson.patient", "Patient") == entry.Id)
+            {
+                throw entry.Refuse(FhirException.Unprocessable($"RelatedPerson/{entry.Id} points at itself: RelatedPerson.patient is Patient/{entry.Id}, the same person (people's ids are shared by Patient, Practitioner and RelatedPerson)."));
+            }
+
             people.TryGetValue(entry.Id, out var row);
             if (row is not null && row.Kind != type)
             {
@@ -378,11 +383,6 @@ internal sealed partial class FhirWriter(
                 case RelatedPerson related:
                     person.DisplayName = DisplayName(related.Name, entry.Id);
                     var whom = Target(entry, related.Patient, "RelatedPerson.patient", "Patient");
-                    if (whom == entry.Id)
-                    {
-                        throw entry.Refuse(FhirException.Unprocessable($"RelatedPerson/{entry.Id} points at itself: RelatedPerson.patient is Patient/{whom}, the same person."));
-                    }
-
                     if (!patients.TryGetValue(whom, out var kind) || kind != "Patient")
                     {
                         throw entry.Refuse(FhirException.Unprocessable($"RelatedPerson.patient: Patient/{whom} does not exist" + (kind is null ? "." : $" ({whom} is a {kind})."), OperationOutcome.IssueType.NotFound));
