@@ -56,6 +56,8 @@ internal sealed class VideoVisitDb(DbContextOptions<VideoVisitDb> options) : DbC
         modelBuilder.Entity<PersonIdentifierRow>().HasKey(i => new { i.System, i.Value });
         modelBuilder.Entity<PersonIdentifierRow>().HasIndex(i => i.PersonId);
         modelBuilder.Entity<FhirResourceRow>().HasKey(r => new { r.ResourceType, r.Id });
+        // Every write makes a new version, so (type, id, version) names one write: no generated key to read back per row.
+        modelBuilder.Entity<FhirAuditRow>().HasKey(a => new { a.ResourceType, a.ResourceId, a.VersionId });
         modelBuilder.Entity<FhirAuditRow>().HasIndex(a => a.AtTicks);
         modelBuilder.Entity<VisitRow>().HasKey(v => v.VisitId);
         modelBuilder.Entity<VisitRow>().HasIndex(v => new { v.AppointmentId, v.AppointmentStartTicks }).IsUnique();
@@ -267,8 +269,6 @@ internal sealed class FhirResourceRow
 /// <summary>The audit trail of FHIR writes: which client wrote what.</summary>
 internal sealed class FhirAuditRow
 {
-    public long Id { get; set; }
-
     public long AtTicks { get; set; }
 
     public required string ClientId { get; set; }

@@ -56,7 +56,7 @@ public sealed class VisitOptions
 
     /// <summary>The most appointments Upcoming events lists, soonest first.</summary>
     [Range(1, 10_000)]
-    public int UpcomingLimit { get; set; } = 200;
+    public int UpcomingLimit { get; set; } = 50;
 
     /// <summary>Chat messages a connection may send in a burst.</summary>
     [Range(1, 10_000)]

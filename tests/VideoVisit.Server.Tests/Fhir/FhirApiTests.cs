@@ -340,7 +340,7 @@ public sealed class FhirApiTests(FhirServerFixture fixture) : IClassFixture<Fhir
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/fhir/Patient/{pat}", Example.Patient(pat, "Auli", "Auditoitu"))).Status);
 
         await using var db = await Server.Server.Services.GetRequiredService<IDbContextFactory<VideoVisitDb>>().CreateDbContextAsync();
-        var lines = await db.FhirAudit.AsNoTracking().Where(a => a.ResourceId == pat).OrderBy(a => a.Id).ToListAsync();
+        var lines = await db.FhirAudit.AsNoTracking().Where(a => a.ResourceId == pat).OrderBy(a => a.VersionId).ToListAsync();
         Assert.Equal(["create", "update"], lines.Select(l => l.Interaction));
         Assert.All(lines, l => Assert.Equal("audited-ehr", l.ClientId));
         Assert.Equal([1, 2], lines.Select(l => l.VersionId));
