@@ -26,7 +26,7 @@ public sealed class VisitServer : IAsyncDisposable
 
     public Uri BaseAddress => Server.BaseAddress;
 
-    public static async Task<VisitServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    public static async Task<VisitServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? overrideServices = null)
     {
         var merged = new Dictionary<string, string?>
         {
@@ -39,7 +39,7 @@ public sealed class VisitServer : IAsyncDisposable
             merged[key] = value;
         }
 
-        return new VisitServer(await RunningServer.StartAsync(merged, dataDirectory).WaitAsync(TimeSpan.FromSeconds(60)));
+        return new VisitServer(await RunningServer.StartAsync(merged, dataDirectory, overrideServices).WaitAsync(TimeSpan.FromSeconds(60)));
     }
 
     /// <summary>A development-issuer token for a demo person.</summary>
