@@ -30,7 +30,7 @@ public sealed class RunningServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<RunningServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    public static async Task<RunningServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, Action<IServiceCollection>? overrideServices = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("videovisit-test-").FullName;
         var merged = new Dictionary<string, string?>
@@ -59,7 +59,7 @@ public sealed class RunningServer : IAsyncDisposable
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Configuration.AddInMemoryCollection(merged);
-        });
+        }, overrideServices);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await app.StartAsync(timeout.Token);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -15,10 +15,15 @@ internal static class LoggingExtensions
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
+            // ASP.NET's own "Request starting" line carries the query string, and so the hub's access
+            // token: our request log replaces it, whatever level the configuration asks for.
+            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             // A refusal the rules made (a HubException with a user-safe message) is not a fault: the hub
             // filter logs it once, at Debug, with its reason code. Real faults still reach Error.
-            .Filter.ByExcluding(IsRefusedHubCall));
+            .Filter.ByExcluding(IsRefusedHubCall),
+            // The host's own logger, not the process-wide static one: tests run several servers in one process.
+            preserveStaticLogger: true);
         return builder;
     }
 
@@ -28,8 +33,10 @@ internal static class LoggingExtensions
     /// </summary>
     public static WebApplication UseVideoVisitRequestLogging(this WebApplication app)
     {
+        var logger = app.Services.GetRequiredService<Serilog.ILogger>();
         app.UseSerilogRequestLogging(options =>
         {
+            options.Logger = logger;
             options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
             options.IncludeQueryInRequestPath = false;
         });

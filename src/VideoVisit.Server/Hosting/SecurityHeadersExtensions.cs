@@ -11,7 +11,7 @@ internal static class SecurityHeadersExtensions
     private const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
         "media-src 'self' blob: data:; font-src 'self' data:; worker-src 'self' blob:; object-src 'none'; " +
-        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'; report-uri /api/csp-report";
 
     /// <summary>Vite's dev server injects inline scripts for hot reload: only in Development with the proxy on.</summary>
     private const string DevServerScripts = " 'unsafe-inline' 'unsafe-eval'";

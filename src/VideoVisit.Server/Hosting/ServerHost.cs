@@ -10,7 +10,10 @@ namespace VideoVisit.Server.Hosting;
 /// </summary>
 public static class ServerHost
 {
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="customize">Settings, applied before anything registers (tests: addresses and configuration).</param>
+    /// <param name="overrideServices">Applied after every registration, so a test can wrap a real service (fault injection).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null, Action<IServiceCollection>? overrideServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -29,6 +32,7 @@ public static class ServerHost
         builder.AddFhir();
         builder.AddVideoVisitRelay();
         builder.AddVideoVisitSpa();
+        overrideServices?.Invoke(builder.Services);
 
         var app = builder.Build();
 

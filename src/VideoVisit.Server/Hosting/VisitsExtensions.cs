@@ -25,6 +25,7 @@ internal static class VisitsExtensions
             sp.GetRequiredService<IOptions<VisitOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<GraceSweeper>();
+        builder.Services.AddSingleton<CspViolations>();
         builder.Services.AddSingleton(sp => new HubRateLimits(sp.GetRequiredService<IOptions<VisitOptions>>().Value));
         builder.Services.AddSingleton<VisitHubFilter>();
         builder.Services.AddSignalR(hub =>
@@ -39,6 +40,7 @@ internal static class VisitsExtensions
     public static WebApplication MapVideoVisits(this WebApplication app)
     {
         app.MapDevIssuerApi();
+        app.MapCspReportApi();
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapPeopleApi();
         api.MapIceServersApi();

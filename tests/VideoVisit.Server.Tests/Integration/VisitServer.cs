@@ -26,7 +26,7 @@ public sealed class VisitServer : IAsyncDisposable
 
     public Uri BaseAddress => Server.BaseAddress;
 
-    public static async Task<VisitServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    public static async Task<VisitServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? overrideServices = null)
     {
         var merged = new Dictionary<string, string?>
         {
@@ -39,7 +39,7 @@ public sealed class VisitServer : IAsyncDisposable
             merged[key] = value;
         }
 
-        return new VisitServer(await RunningServer.StartAsync(merged, dataDirectory).WaitAsync(TimeSpan.FromSeconds(60)));
+        return new VisitServer(await RunningServer.StartAsync(merged, dataDirectory, overrideServices).WaitAsync(TimeSpan.FromSeconds(60)));
     }
 
     /// <summary>A development-issuer token for a demo person.</summary>
@@ -78,15 +78,4 @@ public sealed class VisitServer : IAsyncDisposable
         Http.Dispose();
         await Server.DisposeAsync();
     }
-}
-
-/// <summary>Reading hub results and snapshots.</summary>
-public static class Json
-{
-    public static string Str(this JsonElement e, string name) => e.GetProperty(name).GetString()!;
-
-    public static JsonElement? Participant(this JsonElement snapshot, string participantId) =>
-        snapshot.GetProperty("participants").EnumerateArray().Cast<JsonElement?>().FirstOrDefault(p => p!.Value.Str("participantId") == participantId);
-
-    public static string? StateOf(this JsonElement snapshot, string participantId) => snapshot.Participant(participantId)?.Str("state");
 }

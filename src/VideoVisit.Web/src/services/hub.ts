@@ -29,6 +29,8 @@ export interface Participant {
   onBehalfOfName?: string | null;
   state: ParticipantState;
   waitingSince?: string | null;
+  /** Place in the waiting line as the server defines it (arrival order); null when not waiting. */
+  placeInLine?: number | null;
   precheck?: PrecheckSummary | null;
 }
 
@@ -292,12 +294,16 @@ export const visitHub = {
   returnToWaiting: (visitId: string, participantId: string) =>
     invoke<void>('ReturnToWaiting', visitId, participantId),
   remove: (visitId: string, participantId: string) => invoke<void>('Remove', visitId, participantId),
+  allowBack: (visitId: string, participantId: string) => invoke<void>('AllowBack', visitId, participantId),
   endVisit: (visitId: string) => invoke<void>('EndVisit', visitId),
   leaveVisit: (visitId: string) => invoke<void>('LeaveVisit', visitId),
   sendSignal: (visitId: string, toParticipantId: string, kind: SignalKind, payload: unknown) =>
     invoke<void>('SendSignal', visitId, toParticipantId, kind, payload),
   sendChat: (visitId: string, clientMessageId: string, text: string) =>
     invoke<ChatMessage>('SendChat', visitId, clientMessageId, text),
+  /** A professional's message to one participant (e.g. someone still waiting): only they and the professionals read it. */
+  sendChatTo: (visitId: string, toParticipantId: string, clientMessageId: string, text: string) =>
+    invoke<ChatMessage>('SendChatTo', visitId, toParticipantId, clientMessageId, text),
   reportPrecheck: (visitId: string, report: unknown) => invoke<void>('ReportPrecheck', visitId, report),
 };
 

@@ -3,7 +3,7 @@ import { useI18n } from '../../i18n';
 import { hubErrorMessage, visitHub, type Participant } from '../../services/hub';
 import { acquireMedia, getLocalMedia, releaseMedia } from '../../services/media';
 import { link } from '../../app/App';
-import { useVisitSession } from '../visit/useVisitSession';
+import { newId, useVisitSession } from '../visit/useVisitSession';
 import { CallView } from '../call/CallView';
 import { prefetchIceServers, useCall } from '../call/useCall';
 import { Chat } from '../chat/Chat';
@@ -39,6 +39,7 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
   const participants = session.snapshot?.participants ?? [];
   const waiting = waitingList(participants);
   const admitted = participants.filter((p) => p.state === 'admitted' && p.participantId !== session.selfId);
+  const removed = participants.filter((p) => p.state === 'removed');
 
   async function act(action: () => Promise<void>) {
     setActionError(null);
@@ -79,6 +80,7 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
             : t('console.precheckNone')}
         </span>
       </div>
+      {kind === 'waiting' && <ReplyToWaiting visitId={visitId!} participant={p} />}
       <div className="participant-actions">
         {kind === 'waiting' ? (
           <button type="button" className="button primary" data-testid="admit-button" aria-label={`${t('console.admit')}: ${p.displayName}`} onClick={() => void act(() => visitHub.admit(visitId!, p.participantId))}>
@@ -136,6 +138,21 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
               </h2>
               <ul className="participants">{admitted.map((p) => row(p, 'admitted'))}</ul>
             </section>
+            {removed.length > 0 && (
+              <section className="card" aria-labelledby="removed-list-title" data-testid="removed-list">
+                <h2 id="removed-list-title">{t('console.removed')}</h2>
+                <ul className="participants">
+                  {removed.map((p) => (
+                    <li key={p.participantId} className="participant-row" data-testid="removed-row" data-participant-id={p.participantId}>
+                      <span className="participant-name">{p.displayName}</span>
+                      <button type="button" className="button" data-testid="allow-back-button" aria-label={`${t('console.allowBack')}: ${p.displayName}`} onClick={() => void act(() => visitHub.allowBack(visitId, p.participantId))}>
+                        {t('console.allowBack')}
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            )}
             {actionError && (
               <p role="alert" className="error">
                 {actionError}
@@ -160,5 +177,45 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
       )}
       {(session.phase === 'joining' || session.phase === 'idle') && <p role="status">{t('common.loading')}</p>}
     </section>
+  );
+}
+
+/**
+ * A short message to one person in the waiting room ("I'll be with you in 5 minutes"): what is said in
+ * the call never reaches the waiting room, so the professional answers there one person at a time.
+ */
+function ReplyToWaiting({ visitId, participant }: { visitId: string; participant: Participant }) {
+  const { t } = useI18n();
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const inputId = `reply-${participant.participantId}`;
+  return (
+    <form
+      className="reply-to-waiting"
+      data-testid="reply-to-waiting"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const value = text.trim();
+        if (!value) return;
+        setError(null);
+        visitHub
+          .sendChatTo(visitId, participant.participantId, newId(), value)
+          .then(() => setText(''))
+          .catch((err: unknown) => setError(hubErrorMessage(err)));
+      }}
+    >
+      <label htmlFor={inputId} className="visually-hidden">
+        {t('console.replyTo', { name: participant.displayName })}
+      </label>
+      <input id={inputId} type="text" maxLength={2000} autoComplete="off" value={text} placeholder={t('console.replyTo', { name: participant.displayName })} onChange={(e) => setText(e.target.value)} data-testid="reply-input" />
+      <button type="submit" className="button" data-testid="reply-send">
+        {t('chat.send')}
+      </button>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </form>
   );
 }

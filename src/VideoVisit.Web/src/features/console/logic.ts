@@ -10,10 +10,16 @@ export function todays(appointments: Appointment[], now = new Date()) {
   return appointments.filter((a) => isToday(a.start, now) || isToday(a.end, now)).sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
 }
 
+/**
+ * Those waiting, in the server's one waiting order (its `placeInLine`, arrival order), never re-sorted
+ * here: someone returned to the waiting room keeps their place though their wait time starts anew.
+ */
 export function waitingList(participants: Participant[]) {
   return participants
     .filter((p) => p.state === 'waiting')
-    .sort((a, b) => Date.parse(a.waitingSince ?? '') - Date.parse(b.waitingSince ?? ''));
+    .map((p, index) => ({ p, index }))
+    .sort((a, b) => (a.p.placeInLine ?? Number.MAX_SAFE_INTEGER) - (b.p.placeInLine ?? Number.MAX_SAFE_INTEGER) || a.index - b.index)
+    .map(({ p }) => p);
 }
 
 export function formatWait(fromIso: string | null | undefined, now: number) {

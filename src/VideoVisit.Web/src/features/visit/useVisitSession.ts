@@ -54,7 +54,8 @@ export function professionalPresent(snapshot: VisitSnapshot | null): boolean {
   return !!snapshot?.participants.some((p) => p.role === 'professional' && p.state === 'admitted');
 }
 
-function newId() {
+/** A client message id; randomUUID is missing outside secure contexts (plain http on a LAN address). */
+export function newId() {
   return typeof crypto !== 'undefined' && 'randomUUID' in crypto
     ? crypto.randomUUID()
     : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;

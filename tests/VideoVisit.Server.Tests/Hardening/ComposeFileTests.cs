@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using VideoVisit.Testing;
+
+namespace VideoVisit.Server.Tests.Hardening;
+
+/// <summary>The shipped <c>docker-compose.yml</c>, as Compose itself resolves it (Debian's docker-compose; no engine needed).</summary>
+public sealed class ComposeFileTests
+{
+    [Fact]
+    public async Task TheDefaultComposeFileHasNoKnownSecretAndNoDemo()
+    {
+        var config = await ComposeConfigAsync(new Dictionary<string, string?> { ["TURN_SHARED_SECRET"] = null, ["DEMO"] = null });
+
+        Assert.Contains("Auth__DevIssuer__Enabled: \"false\"", config, StringComparison.Ordinal);
+        Assert.Contains("Demo__Seed: \"false\"", config, StringComparison.Ordinal);
+        Assert.Contains("Turn__SharedSecret: ''", config, StringComparison.Ordinal);
+        Assert.DoesNotContain("change-me", config, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("static-auth-secret=", config.Replace("static-auth-secret=\"$$TURN_SHARED_SECRET\"", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheDemoAndASharedSecretAreExplicitOptIns()
+    {
+        var config = await ComposeConfigAsync(new Dictionary<string, string?> { ["TURN_SHARED_SECRET"] = "0123456789abcdef0123456789abcdef", ["DEMO"] = "true" });
+
+        Assert.Contains("Auth__DevIssuer__Enabled: \"true\"", config, StringComparison.Ordinal);
+        Assert.Contains("Demo__Seed: \"true\"", config, StringComparison.Ordinal);
+        Assert.Contains("Turn__SharedSecret: 0123456789abcdef0123456789abcdef", config, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ComposeConfigAsync(IDictionary<string, string?> environment)
+    {
+        var start = new ProcessStartInfo("docker-compose", ["-f", Path.Combine(RunningServer.RepositoryRoot, "docker-compose.yml"), "config"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = RunningServer.RepositoryRoot,
+        };
+        foreach (var (key, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(key);
+            }
+            else
+            {
+                start.Environment[key] = value;
+            }
+        }
+
+        using var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, "docker-compose config failed: " + await errors);
+        return await output;
+    }
+}
