@@ -66,32 +66,34 @@ internal sealed class LiveCatalog(IDbContextFactory<VideoVisitDb> contexts) : Ca
         var from = endsFrom.UtcTicks;
         var startsFrom = (endsFrom - AppointmentRules.MaximumLength).UtcTicks;
         var before = startsBefore.UtcTicks;
-        var ids = patientIds.Distinct(StringComparer.Ordinal).ToList();
         using var db = contexts.CreateDbContext();
-        var appointmentIds = db.AppointmentPatients.AsNoTracking()
-            .Where(p => ids.Contains(p.PatientId) && p.StartTicks >= startsFrom && p.StartTicks < before && p.EndTicks >= from)
-            .OrderBy(p => p.StartTicks)
-            .Select(p => p.AppointmentId)
-            .Take(limit * ids.Count)
-            .ToList()
-            .Distinct(StringComparer.Ordinal)
-            .Take(limit)
-            .ToList();
-        return db.Appointments.AsNoTracking()
-            .Where(a => appointmentIds.Contains(a.Id))
-            .AsEnumerable()
-            .Select(ToAppointment)
-            .OrderBy(a => a.Start).ThenBy(a => a.Id, StringComparer.Ordinal)
-            .ToList();
+        // One query per person (the patient and whom they represent: a handful): with an equality on
+        // PatientId the index is read in start order and stops at the limit; each row is joined to its appointment.
+        var rows = new List<AppointmentRow>();
+        foreach (var patientId in patientIds.Distinct(StringComparer.Ordinal))
+        {
+            rows.AddRange(Window(db, patientId, startsFrom, before, from, limit));
+        }
+
+        return rows.DistinctBy(a => a.Id).OrderBy(a => a.StartTicks).ThenBy(a => a.Id, StringComparer.Ordinal).Take(limit).Select(ToAppointment).ToList();
     }
+
+    private static readonly Func<VideoVisitDb, string, long, long, long, int, IEnumerable<AppointmentRow>> Window = EF.CompileQuery(
+        (VideoVisitDb db, string patientId, long startsFrom, long before, long from, int limit) =>
+            db.AppointmentPatients.AsNoTracking()
+                .Where(p => p.PatientId == patientId && p.StartTicks >= startsFrom && p.StartTicks < before && p.EndTicks >= from)
+                .OrderBy(p => p.StartTicks)
+                .Take(limit)
+                .Join(db.Appointments.AsNoTracking(), p => p.AppointmentId, a => a.Id, (p, a) => a));
 
     public override IReadOnlyList<Appointment> AppointmentsOfUnit(string unitId, DateTimeOffset endsFrom, DateTimeOffset startsBefore, int limit)
     {
         var from = endsFrom.UtcTicks;
+        var startsFrom = (endsFrom - AppointmentRules.MaximumLength).UtcTicks;
         var before = startsBefore.UtcTicks;
         using var db = contexts.CreateDbContext();
         return db.Appointments.AsNoTracking()
-            .Where(a => a.UnitId == unitId && a.EndTicks >= from && a.StartTicks < before && a.Status != nameof(AppointmentStatus.EnteredInError))
+            .Where(a => a.UnitId == unitId && a.StartTicks >= startsFrom && a.StartTicks < before && a.EndTicks >= from && a.Status != nameof(AppointmentStatus.EnteredInError))
             .OrderBy(a => a.StartTicks).ThenBy(a => a.Id)
             .Take(limit)
             .AsEnumerable()

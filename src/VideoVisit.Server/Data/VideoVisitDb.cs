@@ -44,11 +44,10 @@ internal sealed class VideoVisitDb(DbContextOptions<VideoVisitDb> options) : DbC
         modelBuilder.Entity<RepresentationRow>().HasIndex(r => new { r.RepresentativeId, r.PersonId }).IsUnique();
         modelBuilder.Entity<RepresentationRow>().HasIndex(r => r.PersonId);
         modelBuilder.Entity<AppointmentRow>().HasKey(a => a.Id);
-        modelBuilder.Entity<AppointmentRow>().HasIndex(a => new { a.UnitId, a.EndTicks });
+        modelBuilder.Entity<AppointmentRow>().HasIndex(a => new { a.UnitId, a.StartTicks });
         modelBuilder.Entity<AppointmentRow>().HasIndex(a => new { a.ProfessionalId, a.StartTicks });
         modelBuilder.Entity<AppointmentRow>().HasIndex(a => a.StartTicks);
         modelBuilder.Entity<AppointmentPatientRow>().HasKey(a => new { a.AppointmentId, a.PatientId });
-        modelBuilder.Entity<AppointmentPatientRow>().HasIndex(a => new { a.PatientId, a.EndTicks });
         modelBuilder.Entity<AppointmentPatientRow>().HasIndex(a => new { a.PatientId, a.StartTicks });
         modelBuilder.Entity<UnitRow>().HasKey(u => u.Id);
         modelBuilder.Entity<PractitionerRoleRow>().HasKey(r => r.Id);
@@ -58,7 +57,6 @@ internal sealed class VideoVisitDb(DbContextOptions<VideoVisitDb> options) : DbC
         modelBuilder.Entity<FhirResourceRow>().HasKey(r => new { r.ResourceType, r.Id });
         // Every write makes a new version, so (type, id, version) names one write: no generated key to read back per row.
         modelBuilder.Entity<FhirAuditRow>().HasKey(a => new { a.ResourceType, a.ResourceId, a.VersionId });
-        modelBuilder.Entity<FhirAuditRow>().HasIndex(a => a.AtTicks);
         modelBuilder.Entity<VisitRow>().HasKey(v => v.VisitId);
         modelBuilder.Entity<VisitRow>().HasIndex(v => new { v.AppointmentId, v.AppointmentStartTicks }).IsUnique();
         modelBuilder.Entity<VisitEventRow>().HasIndex(e => e.VisitId);
