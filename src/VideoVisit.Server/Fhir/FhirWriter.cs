@@ -64,8 +64,7 @@ internal sealed partial class FhirWriter(
                     output[entry.Index] = Store(batch, entry, clientId);
                 }
 
-                db.ChangeTracker.DetectChanges();
-                await db.SaveChangesAsync(cancellationToken);
+                await batch.FlushAsync(cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -247,10 +246,10 @@ internal sealed partial class FhirWriter(
         }
         else
         {
-            batch.Db.FhirResources.Add(new FhirResourceRow { ResourceType = entry.Write.ResourceType, Id = entry.Id, VersionId = version, LastUpdated = batch.Now, Json = json });
+            batch.Inserts.Add(new FhirResourceRow { ResourceType = entry.Write.ResourceType, Id = entry.Id, VersionId = version, LastUpdated = batch.Now, Json = json });
         }
 
-        batch.Db.FhirAudit.Add(new FhirAuditRow
+        batch.Inserts.Add(new FhirAuditRow
         {
             AtTicks = batch.Now.UtcTicks,
             ClientId = clientId,
@@ -285,7 +284,7 @@ internal sealed partial class FhirWriter(
             }
             else
             {
-                batch.Db.Units.Add(new UnitRow { Id = entry.Id, Name = name });
+                batch.Inserts.Add(new UnitRow { Id = entry.Id, Name = name });
             }
 
             batch.UnitsChanged.Add(entry.Id);
@@ -328,7 +327,10 @@ internal sealed partial class FhirWriter(
                 }
             }
 
-            db.PersonIdentifiers.AddRange(identifiers.Select(i => new PersonIdentifierRow { System = i.Key.System, Value = i.Key.Value, PersonId = i.Value }));
+            foreach (var identifier in identifiers)
+            {
+                batch.Inserts.Add(new PersonIdentifierRow { System = identifier.Key.System, Value = identifier.Key.Value, PersonId = identifier.Value });
+            }
         }
 
         Dictionary<string, string> patients = [];
@@ -402,7 +404,7 @@ internal sealed partial class FhirWriter(
 
             if (row is null)
             {
-                db.People.Add(person);
+                batch.Inserts.Add(person);
             }
             else
             {
@@ -457,14 +459,13 @@ internal sealed partial class FhirWriter(
             }
             else
             {
-                db.PractitionerRoles.Add(new PractitionerRoleRow { Id = entry.Id, PractitionerId = practitionerId, OrganizationId = organizationId, Active = active, UpdatedTicks = batch.Now.UtcTicks });
+                batch.Inserts.Add(new PractitionerRoleRow { Id = entry.Id, PractitionerId = practitionerId, OrganizationId = organizationId, Active = active, UpdatedTicks = batch.Now.UtcTicks });
             }
 
             affected.Add(practitionerId);
         }
 
-        db.ChangeTracker.DetectChanges();
-        await db.SaveChangesAsync(cancellationToken);
+        await batch.FlushAsync(cancellationToken);
 
         // The professional's unit: the organization of their most recently written active role.
         var affectedIds = affected.ToList();
@@ -596,7 +597,7 @@ internal sealed partial class FhirWriter(
             row.Capacity = capacity;
             if (isNew)
             {
-                db.Appointments.Add(row);
+                batch.Inserts.Add(row);
             }
             else
             {
@@ -605,7 +606,10 @@ internal sealed partial class FhirWriter(
 
             if (status != AppointmentStatus.EnteredInError)
             {
-                db.AppointmentPatients.AddRange(patientIds.Select(id => new AppointmentPatientRow { AppointmentId = entry.Id, PatientId = id, StartTicks = row.StartTicks, EndTicks = row.EndTicks }));
+                foreach (var id in patientIds)
+                {
+                    batch.Inserts.Add(new AppointmentPatientRow { AppointmentId = entry.Id, PatientId = id, StartTicks = row.StartTicks, EndTicks = row.EndTicks });
+                }
             }
 
             batch.AppointmentChanges.Add((before, LiveCatalog.ToAppointment(row)));
@@ -805,6 +809,16 @@ internal sealed partial class FhirWriter(
         public DateTimeOffset Now { get; } = now;
 
         public VisitOptions Options { get; } = options;
+
+        /// <summary>New rows, inserted after EF has saved this phase's deletes and updates (an update may remove and re-add a key).</summary>
+        public BulkInsert Inserts { get; } = new();
+
+        public async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            Db.ChangeTracker.DetectChanges();
+            await Db.SaveChangesAsync(cancellationToken);
+            await Inserts.FlushAsync(Db, cancellationToken);
+        }
 
         public List<(DomainAppointment? Before, DomainAppointment After)> AppointmentChanges { get; } = [];
 
