@@ -15,14 +15,19 @@ internal static class WebAppDriver
     public static readonly ViewportSize Desktop = new() { Width = 1280, Height = 800 };
     public static readonly ViewportSize Phone = new() { Width = 360, Height = 640 };
 
-    /// <summary>A fresh context with the fake camera and microphone granted.</summary>
-    public static async Task<IBrowserContext> NewContextAsync(IBrowser browser, ViewportSize? viewport = null)
+    /// <summary>
+    /// A fresh context with the fake camera and microphone granted. <paramref name="bypassCsp"/> only for
+    /// a test that injects its own tool (axe) into the page; the app's own keeping to the policy is
+    /// tested in <c>ContentSecurityPolicyTests</c>.
+    /// </summary>
+    public static async Task<IBrowserContext> NewContextAsync(IBrowser browser, ViewportSize? viewport = null, bool bypassCsp = false)
     {
         var context = await browser.NewContextAsync(new()
         {
             Permissions = ["camera", "microphone"],
             ViewportSize = viewport ?? Desktop,
             Locale = "en-GB",
+            BypassCSP = bypassCsp,
         });
         context.SetDefaultTimeout(WaitMs);
         return context;
