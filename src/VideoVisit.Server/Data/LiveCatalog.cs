@@ -101,13 +101,6 @@ internal sealed class LiveCatalog(IDbContextFactory<VideoVisitDb> contexts) : Ca
             .ToList();
     }
 
-    /// <summary>The professionals of a unit (whom a change to its appointments is pushed to).</summary>
-    public IReadOnlyList<string> ProfessionalsOf(string unitId)
-    {
-        using var db = contexts.CreateDbContext();
-        return db.People.AsNoTracking().Where(p => p.UnitId == unitId).Select(p => p.Id).ToList();
-    }
-
     /// <summary>The person whose identifier in <paramref name="system"/> is <paramref name="value"/>.</summary>
     public string? PersonIdByIdentifier(string system, string value)
     {

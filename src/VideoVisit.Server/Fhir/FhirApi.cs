@@ -127,7 +127,7 @@ internal static class FhirApi
             }
 
             var results = await writer.WriteAsync(writes, FhirAccess.ClientId(http.User), cancellationToken);
-            return FhirResponse.Json(200, TransactionResponse(BaseUrl(http), results));
+            return FhirResponse.Json(200, TransactionResponse(results));
         }
         catch (FhirException refused)
         {
@@ -161,7 +161,7 @@ internal static class FhirApi
         throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotSupported, $"{where}.request: only PUT Type/id and POST Type are supported in a transaction (got {method} {entry.Request.Url}).");
     }
 
-    private static byte[] TransactionResponse(string baseUrl, IReadOnlyList<FhirWriteResult> results)
+    private static byte[] TransactionResponse(IReadOnlyList<FhirWriteResult> results)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -186,7 +186,6 @@ internal static class FhirApi
             json.WriteEndObject();
         }
 
-        _ = baseUrl;
         return buffer.ToArray();
     }
 
