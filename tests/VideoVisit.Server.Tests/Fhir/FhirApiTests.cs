@@ -210,10 +210,10 @@ public sealed class FhirApiTests(FhirServerFixture fixture) : IClassFixture<Fhir
         Assert.Contains("Patient/nobody-" + pat, answer.Diagnostics, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await Ehr.GetAsync($"/fhir/Patient/{pat}")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await Ehr.GetAsync($"/fhir/Appointment/{good}")).Status);
-        await using var db = await Server.Server.Services.GetRequiredService<IDbContextFactory<VideoVisitDb>>().CreateDbContextAsync();
-        Assert.False(await db.People.AnyAsync(p => p.Id == pat));
-        Assert.False(await db.Appointments.AnyAsync(a => a.Id == good));
-        Assert.False(await db.FhirAudit.AnyAsync(a => a.ResourceId == pat));
+        await using var db = await Server.Server.Services.GetRequiredService<IDbContextFactory<VideoVisitDb>>().CreateDbContextAsync().WaitAsync(FhirClient.Timeout);
+        Assert.False(await db.People.AnyAsync(p => p.Id == pat).WaitAsync(FhirClient.Timeout));
+        Assert.False(await db.Appointments.AnyAsync(a => a.Id == good).WaitAsync(FhirClient.Timeout));
+        Assert.False(await db.FhirAudit.AnyAsync(a => a.ResourceId == pat).WaitAsync(FhirClient.Timeout));
     }
 
     [Fact]
@@ -339,8 +339,8 @@ public sealed class FhirApiTests(FhirServerFixture fixture) : IClassFixture<Fhir
         Assert.Equal(HttpStatusCode.Created, (await client.PutAsync($"/fhir/Patient/{pat}", Example.Patient(pat, "Auli", "Auditoitu"))).Status);
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/fhir/Patient/{pat}", Example.Patient(pat, "Auli", "Auditoitu"))).Status);
 
-        await using var db = await Server.Server.Services.GetRequiredService<IDbContextFactory<VideoVisitDb>>().CreateDbContextAsync();
-        var lines = await db.FhirAudit.AsNoTracking().Where(a => a.ResourceId == pat).OrderBy(a => a.VersionId).ToListAsync();
+        await using var db = await Server.Server.Services.GetRequiredService<IDbContextFactory<VideoVisitDb>>().CreateDbContextAsync().WaitAsync(FhirClient.Timeout);
+        var lines = await db.FhirAudit.AsNoTracking().Where(a => a.ResourceId == pat).OrderBy(a => a.VersionId).ToListAsync().WaitAsync(FhirClient.Timeout);
         Assert.Equal(["create", "update"], lines.Select(l => l.Interaction));
         Assert.All(lines, l => Assert.Equal("audited-ehr", l.ClientId));
         Assert.Equal([1, 2], lines.Select(l => l.VersionId));
