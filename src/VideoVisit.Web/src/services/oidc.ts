@@ -47,8 +47,8 @@ async function userManager(): Promise<UserManager | null> {
     silent_redirect_uri: origin + c.silentRedirectPath,
     post_logout_redirect_uri: origin + c.postLogoutRedirectPath,
     automaticSilentRenew: true,
-    // Renew a minute before expiry (or at half the lifetime of a short token).
-    accessTokenExpiringNotificationTimeInSeconds: 60,
+    // Renew 30 s before expiry: early enough for a slow network, late enough for short-lived tokens.
+    accessTokenExpiringNotificationTimeInSeconds: 30,
     userStore: new WebStorageStateStore({ store: window.sessionStorage }),
     stateStore: new WebStorageStateStore({ store: window.sessionStorage }),
     monitorSession: false,
