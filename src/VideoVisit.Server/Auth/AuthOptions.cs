@@ -24,6 +24,12 @@ internal sealed class AuthOptions
     /// <summary>The scopes the web app asks for.</summary>
     public string Scopes { get; set; } = "openid profile";
 
+    /// <summary>
+    /// Where the server reads the provider's discovery document when it reaches the provider by another
+    /// address than browsers do (a container network); the issuer stays <see cref="Authority"/>.
+    /// </summary>
+    public string? MetadataAddress { get; set; }
+
     public bool RequireHttpsMetadata { get; set; } = true;
 
     public int ClockSkewSeconds { get; set; } = 30;
