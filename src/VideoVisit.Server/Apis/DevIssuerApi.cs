@@ -1,4 +1,5 @@
 using VideoVisit.Server.Auth;
+using VideoVisit.Server.Fhir;
 using VideoVisit.Server.Visits;
 
 namespace VideoVisit.Server.Apis;
@@ -19,8 +20,15 @@ internal static class DevIssuerApi
         var dev = app.MapGroup("/api/dev").AllowAnonymous();
         dev.MapGet("/people", (ICatalogSource catalog, TimeProvider time) =>
             catalog.Current.People.OrderBy(p => p.Id, StringComparer.Ordinal).Select(p => new DevPerson(p.Id, p.DisplayName, Describe(catalog.Current, p, time.GetUtcNow()))));
-        dev.MapPost("/token", (DevTokenRequest? request, ICatalogSource catalog, DevTokenIssuer issuer) =>
+        dev.MapPost("/token", (DevTokenRequest? request, ICatalogSource catalog, DevTokenIssuer issuer, DevClientTokens clients) =>
         {
+            if (!string.IsNullOrWhiteSpace(request?.ClientId))
+            {
+                // A system such as the demo EHR: SMART system scopes for /fhir, and no person.
+                var (clientToken, clientExpiresAt) = clients.Issue(request.ClientId, request.Scope);
+                return Results.Ok(new DevTokenResponse(clientToken, clientExpiresAt));
+            }
+
             var person = catalog.Current.FindPerson(request?.PersonId);
             if (person is null)
             {
@@ -54,7 +62,7 @@ internal static class DevIssuerApi
 
     internal sealed record DevPerson(string Id, string DisplayName, string Description);
 
-    internal sealed record DevTokenRequest(string? PersonId);
+    internal sealed record DevTokenRequest(string? PersonId, string? ClientId = null, string? Scope = null);
 
     internal sealed record DevTokenResponse(string AccessToken, DateTimeOffset ExpiresAt);
 }

@@ -1,5 +1,4 @@
 using VideoVisit.Server.Auth;
-using VideoVisit.Server.Data;
 using VideoVisit.Server.Visits;
 
 namespace VideoVisit.Server.Apis;
@@ -36,7 +35,7 @@ internal static class PeopleApi
                     roles.Add("guardian");
                 }
 
-                return Results.Ok(new MeView(me.Id, me.DisplayName, roles, Unit(me.UnitId), represents));
+                return Results.Ok(new MeView(me.Id, me.DisplayName, roles, Unit(catalog.Current, me.UnitId), represents));
             }
             catch (VisitException refused)
             {
@@ -64,7 +63,7 @@ internal static class PeopleApi
                         a.End,
                         a.Kind == AppointmentKind.Group ? "group" : "video",
                         a.UnitId,
-                        Unit(a.UnitId)?.Name ?? a.UnitId,
+                        Unit(c, a.UnitId)?.Name ?? a.UnitId,
                         new PersonView(a.ProfessionalId, professional?.DisplayName ?? a.ProfessionalId),
                         visible,
                         visible.Select(id => new PersonView(id, c.FindPerson(id)?.DisplayName ?? id)).ToList(),
@@ -73,7 +72,8 @@ internal static class PeopleApi
                         u.BeginOpensAt,
                         u.CannotBeginReason,
                         u.VisitState,
-                        a.Capacity);
+                        a.Capacity,
+                        a.IsCancelled ? "cancelled" : "booked");
                 });
                 return Results.Ok(list.ToList());
             }
@@ -85,8 +85,8 @@ internal static class PeopleApi
         return api;
     }
 
-    private static UnitView? Unit(string? unitId) =>
-        unitId is null ? null : new UnitView(unitId, DemoData.UnitNames.TryGetValue(unitId, out var name) ? name : unitId);
+    private static UnitView? Unit(Catalog catalog, string? unitId) =>
+        unitId is null ? null : new UnitView(unitId, catalog.UnitName(unitId) ?? unitId);
 
     internal sealed record MeView(string Id, string DisplayName, IReadOnlyList<string> Roles, UnitView? Unit, IReadOnlyList<RepresentedView> Represents);
 
@@ -111,5 +111,6 @@ internal static class PeopleApi
         DateTimeOffset BeginOpensAt,
         string? CannotBeginReason,
         string VisitState,
-        int Capacity);
+        int Capacity,
+        string Status);
 }

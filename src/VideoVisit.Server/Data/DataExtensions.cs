@@ -28,9 +28,9 @@ internal static class DataExtensions
         }
 
         builder.Services.AddDbContextFactory<VideoVisitDb>(options => options.UseSqlite(connectionString));
-        builder.Services.AddSingleton<DbCatalogSource>();
-        builder.Services.AddSingleton<ICatalogSource>(sp => sp.GetRequiredService<DbCatalogSource>());
-        // Order matters: the schema and catalog exist before the store's writer and the visits start.
+        builder.Services.AddSingleton<LiveCatalog>();
+        builder.Services.AddSingleton<ICatalogSource, LiveCatalogSource>();
+        // Order matters: the schema (and the demo seed) exist before the store's writer and the visits start.
         builder.Services.AddHostedService<DataInitializer>();
         builder.Services.AddSingleton<EfVisitStore>();
         builder.Services.AddSingleton<IVisitStore>(sp => sp.GetRequiredService<EfVisitStore>());

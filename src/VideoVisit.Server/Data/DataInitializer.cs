@@ -1,13 +1,17 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VideoVisit.Server.Fhir;
 using VideoVisit.Server.Visits;
 
 namespace VideoVisit.Server.Data;
 
-/// <summary>Creates the schema, seeds the demo when asked, and loads the catalog, before the server takes requests.</summary>
+/// <summary>
+/// Creates the schema and seeds the demo (through the FHIR writer) when asked, before the server takes
+/// requests. The catalog is not loaded: it is read from the store as it is needed (<see cref="LiveCatalog"/>).
+/// </summary>
 internal sealed partial class DataInitializer(
     IDbContextFactory<VideoVisitDb> contexts,
-    DbCatalogSource catalog,
+    IServiceProvider services,
     IConfiguration configuration,
     IOptions<VisitOptions> visitOptions,
     TimeProvider time,
@@ -16,25 +20,51 @@ internal sealed partial class DataInitializer(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Database.EnsureCreatedAsync(cancellationToken);
-        if (db.Database.IsSqlite())
-        {
-            // WAL lets the health check and visit reads run while the writer saves a batch.
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", cancellationToken);
-            await AddColumnIfMissingAsync(db, "Chat", "Readers", "TEXT NULL", cancellationToken);
-        }
-
+        await CreateSchemaAsync(db, cancellationToken);
         if (configuration.GetValue("Demo:Seed", false))
         {
-            DemoData.Seed(db, time.GetUtcNow(), configuration.GetValue("Demo:LoadTestVisits", 0), visitOptions.Value.BeginClosesAfterEnd);
+            var writer = services.GetRequiredService<FhirWriter>();
+            await DemoData.SeedAsync(db, writer, time.GetUtcNow(), configuration.GetValue("Demo:LoadTestVisits", 0), visitOptions.Value.BeginClosesAfterEnd, cancellationToken);
             DemoSeeded(log);
         }
-
-        catalog.Current = await DbCatalogSource.LoadAsync(db, cancellationToken);
-        CatalogLoaded(log, catalog.Current.People.Count, catalog.Current.Appointments.Count);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Creates what is missing. A database from before the FHIR API kept only the demo seed in its
+    /// catalog tables (nothing else ever wrote them), so those three tables are replaced by the new
+    /// catalog and the seed is written again; visits, chat, prechecks and the audit trail are kept.
+    /// (Issue 12 replaces this with EF Core migrations for SQLite and PostgreSQL.)
+    /// </summary>
+    private async Task CreateSchemaAsync(VideoVisitDb db, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsSqlite())
+        {
+            await db.Database.EnsureCreatedAsync(cancellationToken);
+            return;
+        }
+
+        // WAL lets the health check and visit reads run while the writer saves a batch.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", cancellationToken);
+        var tables = await db.Database.SqlQueryRaw<string>("SELECT name AS Value FROM sqlite_master WHERE type = 'table'").ToListAsync(cancellationToken);
+        if (tables.Contains("People") && !tables.Contains("FhirResources"))
+        {
+            await db.Database.ExecuteSqlRawAsync("DROP TABLE IF EXISTS People; DROP TABLE IF EXISTS Representations; DROP TABLE IF EXISTS Appointments;", cancellationToken);
+            CatalogUpgraded(log);
+        }
+
+        var script = db.Database.GenerateCreateScript()
+            .Replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", StringComparison.Ordinal)
+            .Replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", StringComparison.Ordinal)
+            .Replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", StringComparison.Ordinal);
+        foreach (var statement in script.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            await db.Database.ExecuteSqlRawAsync(statement, cancellationToken);
+        }
+
+        await AddColumnIfMissingAsync(db, "Chat", "Readers", "TEXT NULL", cancellationToken);
+    }
 
     /// <summary>A database made before the column existed gets it (EnsureCreated adds nothing to an existing schema).</summary>
     private static async Task AddColumnIfMissingAsync(VideoVisitDb db, string table, string column, string definition, CancellationToken cancellationToken)
@@ -48,42 +78,17 @@ internal sealed partial class DataInitializer(
         }
     }
 
-    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Demo data seeded (Demo:Seed is on): demo people and appointments are in the database")]
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Demo data seeded (Demo:Seed is on): demo people and appointments were written through the FHIR API's writer")]
     private static partial void DemoSeeded(ILogger logger);
 
-    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Catalog loaded: {People} people, {Appointments} appointments")]
-    private static partial void CatalogLoaded(ILogger logger, int people, int appointments);
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "The database's catalog tables were from before the FHIR API; they were replaced (visits, chat and audit kept)")]
+    private static partial void CatalogUpgraded(ILogger logger);
 }
 
-/// <summary>The catalog as loaded from the database at start.</summary>
-internal sealed class DbCatalogSource : ICatalogSource
+/// <summary>The live catalog as <see cref="ICatalogSource"/>.</summary>
+internal sealed class LiveCatalogSource(LiveCatalog catalog) : ICatalogSource
 {
-    private volatile Catalog _current = Catalog.Empty;
-
-    public Catalog Current
-    {
-        get => _current;
-        set => _current = value;
-    }
-
-    public static async Task<Catalog> LoadAsync(VideoVisitDb db, CancellationToken cancellationToken)
-    {
-        var people = await db.People.AsNoTracking().ToListAsync(cancellationToken);
-        var rights = await db.Representations.AsNoTracking().ToListAsync(cancellationToken);
-        var appointments = await db.Appointments.AsNoTracking().ToListAsync(cancellationToken);
-        return new Catalog(
-            people.Select(p => new Person(p.Id, p.DisplayName, p.UnitId, p.BirthDate, p.NonDisclosureHolderId)),
-            rights.Select(r => new Representation(r.RepresentativeId, r.PersonId, Enum.Parse<RepresentationScope>(r.Scope))),
-            appointments.Select(a => new Appointment(
-                a.Id,
-                a.Start,
-                a.End,
-                Enum.Parse<AppointmentKind>(a.Kind),
-                a.UnitId,
-                a.ProfessionalId,
-                a.PatientIds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                a.Capacity)));
-    }
+    public Catalog Current => catalog;
 }
 
 /// <summary><c>/readyz</c>: the database answers.</summary>

@@ -3,8 +3,11 @@ using Microsoft.EntityFrameworkCore;
 namespace VideoVisit.Server.Data;
 
 /// <summary>
-/// The embedded store (SQLite by default). There is no EF design-time tooling here, so the schema is
-/// created in code at start (<see cref="DataInitializer"/>); later schema changes add hand-written SQL there.
+/// The store (SQLite by default). The catalog (people, units, rights, appointments) is written only
+/// through the FHIR API: each FHIR resource is kept as written (<see cref="FhirResourceRow"/>) beside the
+/// rows projected from it, which are what the visits query (by person and time window). Times the
+/// queries compare are kept as UTC ticks, which every provider orders the same way. The schema is created
+/// in code at start (<see cref="DataInitializer"/>) until migrations take over.
 /// </summary>
 internal sealed class VideoVisitDb(DbContextOptions<VideoVisitDb> options) : DbContext(options)
 {
@@ -13,6 +16,18 @@ internal sealed class VideoVisitDb(DbContextOptions<VideoVisitDb> options) : DbC
     public DbSet<RepresentationRow> Representations => Set<RepresentationRow>();
 
     public DbSet<AppointmentRow> Appointments => Set<AppointmentRow>();
+
+    public DbSet<AppointmentPatientRow> AppointmentPatients => Set<AppointmentPatientRow>();
+
+    public DbSet<UnitRow> Units => Set<UnitRow>();
+
+    public DbSet<PractitionerRoleRow> PractitionerRoles => Set<PractitionerRoleRow>();
+
+    public DbSet<PersonIdentifierRow> PersonIdentifiers => Set<PersonIdentifierRow>();
+
+    public DbSet<FhirResourceRow> FhirResources => Set<FhirResourceRow>();
+
+    public DbSet<FhirAuditRow> FhirAudit => Set<FhirAuditRow>();
 
     public DbSet<VisitRow> Visits => Set<VisitRow>();
 
@@ -25,8 +40,23 @@ internal sealed class VideoVisitDb(DbContextOptions<VideoVisitDb> options) : DbC
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<PersonRow>().HasKey(p => p.Id);
+        modelBuilder.Entity<PersonRow>().HasIndex(p => p.UnitId);
         modelBuilder.Entity<RepresentationRow>().HasIndex(r => new { r.RepresentativeId, r.PersonId }).IsUnique();
+        modelBuilder.Entity<RepresentationRow>().HasIndex(r => r.PersonId);
         modelBuilder.Entity<AppointmentRow>().HasKey(a => a.Id);
+        modelBuilder.Entity<AppointmentRow>().HasIndex(a => new { a.UnitId, a.StartTicks });
+        modelBuilder.Entity<AppointmentRow>().HasIndex(a => new { a.ProfessionalId, a.StartTicks });
+        modelBuilder.Entity<AppointmentRow>().HasIndex(a => a.StartTicks);
+        modelBuilder.Entity<AppointmentPatientRow>().HasKey(a => new { a.AppointmentId, a.PatientId });
+        modelBuilder.Entity<AppointmentPatientRow>().HasIndex(a => new { a.PatientId, a.StartTicks });
+        modelBuilder.Entity<UnitRow>().HasKey(u => u.Id);
+        modelBuilder.Entity<PractitionerRoleRow>().HasKey(r => r.Id);
+        modelBuilder.Entity<PractitionerRoleRow>().HasIndex(r => r.PractitionerId);
+        modelBuilder.Entity<PersonIdentifierRow>().HasKey(i => new { i.System, i.Value });
+        modelBuilder.Entity<PersonIdentifierRow>().HasIndex(i => i.PersonId);
+        modelBuilder.Entity<FhirResourceRow>().HasKey(r => new { r.ResourceType, r.Id });
+        // Every write makes a new version, so (type, id, version) names one write: no generated key to read back per row.
+        modelBuilder.Entity<FhirAuditRow>().HasKey(a => new { a.ResourceType, a.ResourceId, a.VersionId });
         modelBuilder.Entity<VisitRow>().HasKey(v => v.VisitId);
         modelBuilder.Entity<VisitRow>().HasIndex(v => new { v.AppointmentId, v.AppointmentStartTicks }).IsUnique();
         modelBuilder.Entity<VisitEventRow>().HasIndex(e => e.VisitId);
@@ -39,6 +69,9 @@ internal sealed class VideoVisitDb(DbContextOptions<VideoVisitDb> options) : DbC
 internal sealed class PersonRow
 {
     public required string Id { get; set; }
+
+    /// <summary>The FHIR resource type the person was written as: Patient, Practitioner or RelatedPerson.</summary>
+    public required string Kind { get; set; }
 
     public required string DisplayName { get; set; }
 
@@ -58,6 +91,10 @@ internal sealed class RepresentationRow
     public required string PersonId { get; set; }
 
     public required string Scope { get; set; }
+
+    public DateTimeOffset? ValidFrom { get; set; }
+
+    public DateTimeOffset? ValidUntil { get; set; }
 }
 
 internal sealed class AppointmentRow
@@ -67,6 +104,13 @@ internal sealed class AppointmentRow
     public DateTimeOffset Start { get; set; }
 
     public DateTimeOffset End { get; set; }
+
+    public long StartTicks { get; set; }
+
+    public long EndTicks { get; set; }
+
+    /// <summary>Booked, Cancelled or EnteredInError (<see cref="VideoVisit.Server.Visits.AppointmentStatus"/>).</summary>
+    public required string Status { get; set; }
 
     public required string Kind { get; set; }
 
@@ -160,4 +204,79 @@ internal sealed class PrecheckRow
     public required string ReportJson { get; set; }
 
     public DateTimeOffset ReportedAt { get; set; }
+}
+
+/// <summary>One patient of an appointment: the index Upcoming events asks by person and time window.</summary>
+internal sealed class AppointmentPatientRow
+{
+    public required string AppointmentId { get; set; }
+
+    public required string PatientId { get; set; }
+
+    public long StartTicks { get; set; }
+
+    public long EndTicks { get; set; }
+}
+
+/// <summary>A unit: a FHIR Organization.</summary>
+internal sealed class UnitRow
+{
+    public required string Id { get; set; }
+
+    public required string Name { get; set; }
+}
+
+/// <summary>A FHIR PractitionerRole: the professional's unit.</summary>
+internal sealed class PractitionerRoleRow
+{
+    public required string Id { get; set; }
+
+    public required string PractitionerId { get; set; }
+
+    public required string OrganizationId { get; set; }
+
+    public bool Active { get; set; }
+
+    public long UpdatedTicks { get; set; }
+}
+
+/// <summary>A person's identifier (e.g. a national identity number) for signing in by <c>Auth:PersonIdentifierSystem</c>.</summary>
+internal sealed class PersonIdentifierRow
+{
+    public required string System { get; set; }
+
+    public required string Value { get; set; }
+
+    public required string PersonId { get; set; }
+}
+
+/// <summary>The current version of a FHIR resource, as written (with its meta).</summary>
+internal sealed class FhirResourceRow
+{
+    public required string ResourceType { get; set; }
+
+    public required string Id { get; set; }
+
+    public int VersionId { get; set; }
+
+    public DateTimeOffset LastUpdated { get; set; }
+
+    public required string Json { get; set; }
+}
+
+/// <summary>The audit trail of FHIR writes: which client wrote what.</summary>
+internal sealed class FhirAuditRow
+{
+    public long AtTicks { get; set; }
+
+    public required string ClientId { get; set; }
+
+    /// <summary>create or update.</summary>
+    public required string Interaction { get; set; }
+
+    public required string ResourceType { get; set; }
+
+    public required string ResourceId { get; set; }
+
+    public int VersionId { get; set; }
 }

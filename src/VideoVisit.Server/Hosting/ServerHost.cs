@@ -1,5 +1,6 @@
 using VideoVisit.Server.Auth;
 using VideoVisit.Server.Data;
+using VideoVisit.Server.Fhir;
 
 namespace VideoVisit.Server.Hosting;
 
@@ -28,6 +29,7 @@ public static class ServerHost
         builder.AddVideoVisitAuth();
         builder.AddVideoVisitData();
         builder.AddVideoVisits();
+        builder.AddFhir();
         builder.AddVideoVisitRelay();
         builder.AddVideoVisitSpa();
         overrideServices?.Invoke(builder.Services);
@@ -39,6 +41,7 @@ public static class ServerHost
         app.UseVideoVisitErrors();
         app.UseVideoVisitAuth();
         app.MapVideoVisits();
+        app.MapFhirApi();
         app.MapVideoVisitHealth();
         app.MapVideoVisitSpa();
         return app;

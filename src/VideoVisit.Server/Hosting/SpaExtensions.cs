@@ -4,7 +4,7 @@ namespace VideoVisit.Server.Hosting;
 
 internal static class SpaExtensions
 {
-    private static readonly PathString[] ServerPaths = ["/api", "/hubs", "/healthz", "/readyz"];
+    private static readonly PathString[] ServerPaths = ["/api", "/hubs", "/fhir", "/healthz", "/readyz"];
 
     /// <summary>
     /// The web app's build output: <c>Spa:RootPath</c> when set, else <c>spa/</c> beside the server's

@@ -14,4 +14,7 @@ public interface IVisitClient
     Task Removed(RemovedMessage message);
 
     Task VisitEnded(VisitEndedMessage message);
+
+    /// <summary>The clinic's system changed appointments this person sees (Contract v2, FHIR): re-read the list.</summary>
+    Task AppointmentsChanged(Fhir.AppointmentsChangedMessage message);
 }

@@ -14,8 +14,8 @@ public sealed record ChatMessage(string VisitId, string MessageId, string Client
 /// <summary>The <c>Removed</c> event: <paramref name="Reason"/> is <c>removed</c> (by the professional) or <c>replaced</c> (the same person joined from another tab or device).</summary>
 public sealed record RemovedMessage(string VisitId, string ParticipantId, string Reason, string Message);
 
-/// <summary>The <c>VisitEnded</c> event.</summary>
-public sealed record VisitEndedMessage(string VisitId, string Message);
+/// <summary>The <c>VisitEnded</c> event; <paramref name="Reason"/> is null when the professional ended it, <c>appointment-cancelled</c> when the clinic cancelled the appointment.</summary>
+public sealed record VisitEndedMessage(string VisitId, string Message, string? Reason = null);
 
 /// <summary>
 /// The <c>VisitState</c> event, tailored to its recipient: professionals and admitted participants see

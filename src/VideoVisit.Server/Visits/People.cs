@@ -22,13 +22,32 @@ public enum RepresentationScope
     Guardian,
 }
 
-/// <summary><paramref name="RepresentativeId"/> may act for <paramref name="PersonId"/> within <paramref name="Scope"/>.</summary>
-public sealed record Representation(string RepresentativeId, string PersonId, RepresentationScope Scope);
+/// <summary>
+/// <paramref name="RepresentativeId"/> may act for <paramref name="PersonId"/> within <paramref name="Scope"/>,
+/// from <paramref name="ValidFrom"/> until <paramref name="ValidUntil"/> when those are set.
+/// </summary>
+public sealed record Representation(string RepresentativeId, string PersonId, RepresentationScope Scope, DateTimeOffset? ValidFrom = null, DateTimeOffset? ValidUntil = null)
+{
+    public bool IsValidAt(DateTimeOffset now) => (ValidFrom is not { } from || from <= now) && (ValidUntil is not { } until || now < until);
+}
 
 public enum AppointmentKind
 {
     Video,
     Group,
+}
+
+/// <summary>Where an appointment stands in the clinic's system (FHIR <c>Appointment.status</c>, folded).</summary>
+public enum AppointmentStatus
+{
+    /// <summary>Booked (or any other status that keeps the appointment on the calendar).</summary>
+    Booked,
+
+    /// <summary>Cancelled, or marked as a no-show: shown, but its visit cannot be begun.</summary>
+    Cancelled,
+
+    /// <summary>Entered in error: it never existed, so it is not shown at all.</summary>
+    EnteredInError,
 }
 
 public sealed record Appointment(
@@ -39,4 +58,19 @@ public sealed record Appointment(
     string UnitId,
     string ProfessionalId,
     IReadOnlyList<string> PatientIds,
-    int Capacity);
+    int Capacity,
+    AppointmentStatus Status = AppointmentStatus.Booked)
+{
+    public bool IsCancelled => Status != AppointmentStatus.Booked;
+}
+
+/// <summary>Rules every appointment written into the catalog keeps.</summary>
+public static class AppointmentRules
+{
+    /// <summary>The longest appointment (a video visit is not a day-long event); lets the store find a person's window by start.</summary>
+    public static readonly TimeSpan MaximumLength = TimeSpan.FromHours(24);
+
+    /// <summary>Seats for non-professionals: 1:1 from the options; a group seats every patient, and at least the option's number.</summary>
+    public static int DefaultCapacity(AppointmentKind kind, int patients, VisitOptions options) =>
+        kind == AppointmentKind.Group ? Math.Max(options.GroupCapacity, patients) : options.VideoCapacity;
+}

@@ -35,7 +35,7 @@ public static class Rights
     }
 
     /// <summary>Whether one representation right covers <paramref name="capability"/>.</summary>
-    public static bool Grants(Representation right, Person actor, Person subject, Capability capability, DateTimeOffset now) => right.Scope switch
+    public static bool Grants(Representation right, Person actor, Person subject, Capability capability, DateTimeOffset now) => right.IsValidAt(now) && right.Scope switch
     {
         RepresentationScope.Full => true,
         RepresentationScope.AppointmentsAndMessages => true,

@@ -50,6 +50,14 @@ public sealed class VisitOptions
     [Range(1, 100_000)]
     public int SignalBurst { get; set; } = 200;
 
+    /// <summary>How far ahead Upcoming events looks (the store is asked by person and this window).</summary>
+    [Range(1, 3660)]
+    public int UpcomingDays { get; set; } = 60;
+
+    /// <summary>The most appointments Upcoming events lists, soonest first.</summary>
+    [Range(1, 10_000)]
+    public int UpcomingLimit { get; set; } = 50;
+
     /// <summary>Chat messages a connection may send in a burst.</summary>
     [Range(1, 10_000)]
     public int ChatBurst { get; set; } = 20;

@@ -335,6 +335,69 @@ public sealed class VisitRoom
         }
     }
 
+    /// <summary>
+    /// Ends the visit for a reason outside it (the clinic cancelled the appointment): everyone in it
+    /// and waiting is told <paramref name="message"/>.
+    /// </summary>
+    public void EndBecause(string kind, string message, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            if (Status == VisitStatus.Ended)
+            {
+                return;
+            }
+
+            var connected = _participants.Where(p => p.ConnectionId is not null).ToList();
+            Status = VisitStatus.Ended;
+            _store.SaveVisit(VisitId, Appointment, Status, now);
+            _store.AppendEvent(new VisitEvent(VisitId, now, "ended", null, null, null, Detail: kind));
+            foreach (var p in _participants.Where(p => p.IsActive))
+            {
+                p.State = ParticipantState.Left;
+                p.WaitingSince = null;
+                p.GraceEndsAt = null;
+            }
+
+            _version++;
+            foreach (var p in connected)
+            {
+                outbox.VisitState(p.ConnectionId!, SnapshotFor(p, now));
+                outbox.VisitEnded(p.ConnectionId!, new VisitEndedMessage(VisitId, message, kind));
+                p.ConnectionId = null;
+            }
+        }
+    }
+
+    /// <summary>Releases the seats of participants matching <paramref name="lostRight"/> (their right to be here ended), telling each why.</summary>
+    public int RemoveWhere(Func<Participant, bool> lostRight, string reason, string message, DateTimeOffset now, Outbox outbox)
+    {
+        lock (_gate)
+        {
+            var released = _participants.Where(p => p.IsActive && lostRight(p)).ToList();
+            foreach (var target in released)
+            {
+                if (target.ConnectionId is not null)
+                {
+                    outbox.Removed(target.ConnectionId, new RemovedMessage(VisitId, target.Id, reason, message));
+                }
+
+                target.State = ParticipantState.Removed;
+                target.ConnectionId = null;
+                target.GraceEndsAt = null;
+                target.WaitingSince = null;
+                _store.AppendEvent(new VisitEvent(VisitId, now, "released", null, target.OnBehalfOf?.Id, null, target.Id, target.Actor.Id, reason));
+            }
+
+            if (released.Count > 0)
+            {
+                Publish(outbox, now);
+            }
+
+            return released.Count;
+        }
+    }
+
     /// <summary>The caller leaves; their seat is given up (joining again means knocking again).</summary>
     public void Leave(string connectionId, DateTimeOffset now, Outbox outbox)
     {

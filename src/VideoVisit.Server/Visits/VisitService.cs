@@ -46,6 +46,11 @@ public sealed class VisitService
         var actor = Me(personId);
         var appointment = Catalog.FindAppointment(appointmentId)
             ?? throw new VisitException(VisitError.NotFound, "There is no such appointment.");
+        if (appointment.IsCancelled)
+        {
+            throw new VisitException(VisitError.WrongState, CancelledMessage);
+        }
+
         if (onBehalfOfId == actor.Id || string.IsNullOrEmpty(onBehalfOfId))
         {
             onBehalfOfId = null;
@@ -261,7 +266,13 @@ public sealed class VisitService
         var me = Me(personId);
         var now = Now;
         var list = new List<UpcomingAppointment>();
-        foreach (var appointment in Catalog.Appointments.OrderBy(a => a.Start).ThenBy(a => a.Id, StringComparer.Ordinal))
+        // Asked of the store by person and time window: a visit can still be begun until BeginClosesAfterEnd past its end.
+        var endsFrom = now - _options.BeginClosesAfterEnd;
+        var startsBefore = now + TimeSpan.FromDays(_options.UpcomingDays);
+        var candidates = me.IsProfessional
+            ? Catalog.AppointmentsOfUnit(me.UnitId!, endsFrom, startsBefore, _options.UpcomingLimit)
+            : Catalog.AppointmentsOfPatients([me.Id, .. Catalog.RepresentationsBy(me.Id).Select(r => r.PersonId)], endsFrom, startsBefore, _options.UpcomingLimit);
+        foreach (var appointment in candidates)
         {
             var (opensAt, closesAt) = VisitRoom.WindowOf(appointment, _options);
             if (closesAt < now)
@@ -298,7 +309,8 @@ public sealed class VisitService
             }
 
             var status = StatusOf(appointment);
-            string? reason = !mayAct ? "You may view this appointment but not begin its visit."
+            string? reason = appointment.IsCancelled ? CancelledMessage
+                : !mayAct ? "You may view this appointment but not begin its visit."
                 : status == VisitStatus.Ended ? "This visit has ended."
                 : now < opensAt ? "Begin visit opens " + _options.BeginOpensMinutesBefore + " minutes before the start."
                 : null;
@@ -306,6 +318,51 @@ public sealed class VisitService
         }
 
         return list;
+    }
+
+    /// <summary>What everyone is told when the clinic cancels an appointment.</summary>
+    public const string CancelledMessage = "The appointment was cancelled.";
+
+    /// <summary>
+    /// The clinic's system changed an appointment: when it was cancelled, its open visit ends for
+    /// everyone in it and waiting, with the reason. (A moved appointment needs nothing here: its next
+    /// visit belongs to the new slot.)
+    /// </summary>
+    public async Task AppointmentChangedAsync(Appointment appointment)
+    {
+        if (!appointment.IsCancelled)
+        {
+            return;
+        }
+
+        foreach (var room in _rooms.Values.Where(r => r.Appointment.Id == appointment.Id))
+        {
+            var outbox = new Outbox();
+            room.EndBecause("appointment-cancelled", CancelledMessage, Now, outbox);
+            await outbox.SendAsync(_notifier);
+        }
+    }
+
+    /// <summary>
+    /// Rights of <paramref name="personIds"/> changed (a revoked or expired representation, a new
+    /// non-disclosure marking): seats they hold on someone's behalf that they may no longer act for are released.
+    /// </summary>
+    public async Task RecheckRightsAsync(IReadOnlyCollection<string> personIds)
+    {
+        var now = Now;
+        foreach (var room in _rooms.Values)
+        {
+            var outbox = new Outbox();
+            room.RemoveWhere(
+                p => p.OnBehalfOf is { } subject && personIds.Contains(p.Actor.Id)
+                    && (Catalog.FindPerson(p.Actor.Id) is not { } actor || Catalog.FindPerson(subject.Id) is not { } current
+                        || !Rights.May(Catalog, actor, current, Capability.Act, now)),
+                "right-ended",
+                "You may no longer act on this person's behalf, so your place in this visit was released.",
+                now,
+                outbox);
+            await outbox.SendAsync(_notifier);
+        }
     }
 
     private static string Name(VisitStatus? status) => status is { } s ? VisitRoom.Name(s) : "not-opened";

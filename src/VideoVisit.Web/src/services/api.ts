@@ -40,6 +40,8 @@ export interface Appointment {
   patientNames?: Record<string, string>;
   cannotBeginReason?: string | null;
   visitState?: string;
+  /** 'cancelled' when the clinic cancelled (or marked a no-show); otherwise 'booked'. */
+  status?: string;
 }
 
 export class ApiError extends Error {
@@ -145,6 +147,7 @@ export function normalizeAppointment(raw: Record<string, unknown>): Appointment 
     beginOpensAt: String(raw.beginOpensAt ?? raw.start),
     onBehalfOf: (raw.onBehalfOf as string | null | undefined) ?? null,
     cannotBeginReason: (raw.cannotBeginReason as string | null | undefined) ?? null,
+    status: (raw.status as string | undefined) ?? 'booked',
     visitState: raw.visitState as string | undefined,
   };
 }

@@ -77,7 +77,9 @@ export interface HubEvents {
   Signal: SignalMessage;
   ChatMessage: ChatMessage;
   Removed: { visitId: string; participantId?: string; reason?: string; message?: string };
-  VisitEnded: { visitId: string; message?: string };
+  VisitEnded: { visitId: string; message?: string; reason?: string | null };
+  /** The clinic's system changed appointments this person sees (FHIR): re-read the list. */
+  AppointmentsChanged: { appointmentIds: string[] };
 }
 
 export type ConnectionStatus = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
@@ -89,6 +91,7 @@ const handlers: { [K in keyof HubEvents]: Set<Handler<K>> } = {
   ChatMessage: new Set(),
   Removed: new Set(),
   VisitEnded: new Set(),
+  AppointmentsChanged: new Set(),
 };
 const statusListeners = new Set<(status: ConnectionStatus) => void>();
 const reconnectedListeners = new Set<() => void>();
@@ -176,6 +179,9 @@ function build(): HubConnection {
   c.on('VisitEnded', (m: HubEvents['VisitEnded'] | string) => {
     const payload = typeof m === 'string' ? { visitId: m } : m;
     for (const h of handlers.VisitEnded) h(payload);
+  });
+  c.on('AppointmentsChanged', (m: HubEvents['AppointmentsChanged']) => {
+    for (const h of handlers.AppointmentsChanged) h(m ?? { appointmentIds: [] });
   });
   c.onreconnecting(() => setStatus('reconnecting'));
   c.onreconnected(() => {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { formatClock, useI18n } from '../../i18n';
 import { api, type Appointment } from '../../services/api';
+import { connectHub, onHub } from '../../services/hub';
 import { link } from '../../app/App';
 import { todays } from './logic';
 
@@ -18,9 +19,13 @@ export function ConsolePage() {
         (e: Error) => live && setError(e.message),
       );
     void load();
+    // The clinic's system books, moves and cancels all day: the hub says when to re-read.
+    const off = onHub('AppointmentsChanged', () => void load());
+    connectHub().catch(() => undefined);
     const timer = window.setInterval(() => void load(), 30000);
     return () => {
       live = false;
+      off();
       window.clearInterval(timer);
     };
   }, []);

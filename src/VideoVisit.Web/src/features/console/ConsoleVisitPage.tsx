@@ -112,8 +112,8 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
         </p>
       )}
       {(session.phase === 'ended' || session.phase === 'left') && (
-        <p role="status" className="card" data-testid="visit-over" data-reason={session.phase}>
-          {t(session.phase === 'left' ? 'visit.left' : 'visit.ended')}
+        <p role="status" className="card" data-testid="visit-over" data-reason={session.phase === 'ended' ? (session.endedReason ?? 'ended') : session.phase}>
+          {t(session.phase === 'left' ? 'visit.left' : session.endedReason === 'appointment-cancelled' ? 'visit.appointmentCancelled' : 'visit.ended')}
         </p>
       )}
       {session.phase === 'admitted' && visitId && (

@@ -124,15 +124,19 @@ export function VisitPage({ appointmentId, onBehalfOf }: { appointmentId: string
       )}
 
       {(phase === 'removed' || phase === 'ended' || phase === 'left') && (
-        <div className="card" role="status" data-testid="visit-over" data-reason={phase === 'removed' ? (session.removedReason ?? 'removed') : phase}>
+        <div className="card" role="status" data-testid="visit-over" data-reason={phase === 'removed' ? (session.removedReason ?? 'removed') : phase === 'ended' ? (session.endedReason ?? phase) : phase}>
           <p>
             {t(
               phase === 'removed'
                 ? session.removedReason === 'replaced'
                   ? 'visit.replaced'
-                  : 'visit.removed'
+                  : session.removedReason === 'right-ended'
+                    ? 'visit.rightEnded'
+                    : 'visit.removed'
                 : phase === 'ended'
-                  ? 'visit.ended'
+                  ? session.endedReason === 'appointment-cancelled'
+                    ? 'visit.appointmentCancelled'
+                    : 'visit.ended'
                   : 'visit.left',
             )}
           </p>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { formatClock, formatTime, useI18n } from '../../i18n';
 import { api, type Appointment } from '../../services/api';
 import { useMe } from '../../services/me';
+import { connectHub, onHub } from '../../services/hub';
 import { link } from '../../app/App';
 import { toItems } from './logic';
 
@@ -20,11 +21,15 @@ export function UpcomingPage() {
         (e: Error) => live && setError(e.message),
       );
     void load();
+    // The clinic's system books, moves and cancels at any time: the hub says when to re-read at once.
+    const off = onHub('AppointmentsChanged', () => void load());
+    connectHub().catch(() => undefined);
     // Windows open as time passes: re-read the list and re-check the clock.
     const refresh = window.setInterval(() => void load(), 30000);
     const clock = window.setInterval(() => setNow(Date.now()), 5000);
     return () => {
       live = false;
+      off();
       window.clearInterval(refresh);
       window.clearInterval(clock);
     };
@@ -61,6 +66,8 @@ export function UpcomingPage() {
                 data-appointment-id={a.id}
                 data-on-behalf-of={item.onBehalfOf ?? ''}
                 data-can-begin={String(item.canBegin)}
+                data-status={a.status ?? 'booked'}
+                data-start={a.start}
                 aria-labelledby={titleId}
               >
                 <h2 id={titleId} className="appointment-title">
@@ -76,9 +83,14 @@ export function UpcomingPage() {
                     {t('upcoming.readOnly', { name: item.onBehalfOfName ?? item.onBehalfOf ?? '' })}
                   </p>
                 )}
-                {item.window === 'not-yet' && !item.readOnly && <p>{t('upcoming.opensAt', { time: formatClock(a.beginOpensAt, language) })}</p>}
+                {a.status === 'cancelled' && (
+                  <p className="notice" data-testid="appointment-cancelled">
+                    {t('upcoming.cancelled')}
+                  </p>
+                )}
+                {a.status !== 'cancelled' && item.window === 'not-yet' && !item.readOnly && <p>{t('upcoming.opensAt', { time: formatClock(a.beginOpensAt, language) })}</p>}
                 {item.window === 'over' && <p>{t('upcoming.over')}</p>}
-                {!item.canBegin && !item.readOnly && item.window === 'open' && a.cannotBeginReason && (
+                {!item.canBegin && !item.readOnly && item.window === 'open' && a.status !== 'cancelled' && a.cannotBeginReason && (
                   <p className="notice" data-testid="cannot-begin-reason">
                     {a.cannotBeginReason}
                   </p>

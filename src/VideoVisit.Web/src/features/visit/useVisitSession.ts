@@ -30,6 +30,8 @@ export interface VisitSession {
   error: string | null;
   /** `removed` by the professional, or `replaced` when the same person joined from elsewhere. */
   removedReason: string | null;
+  /** Why the visit ended when not by the professional: 'appointment-cancelled'. */
+  endedReason: string | null;
   returnedToWaiting: boolean;
   hub: ConnectionStatus;
   begin: () => Promise<{ visitId: string; participantId: string } | null>;
@@ -68,6 +70,7 @@ export function useVisitSession(appointmentId: string, onBehalfOf: string | null
   const [error, setError] = useState<string | null>(null);
   const [returned, setReturned] = useState(false);
   const [removedReason, setRemovedReason] = useState<string | null>(null);
+  const [endedReason, setEndedReason] = useState<string | null>(null);
   const version = useRef(-1);
   const [hub, setHub] = useState<ConnectionStatus>(hubStatus());
   const addMessage = useCallback((m: ChatMessage) => {
@@ -128,7 +131,10 @@ export function useVisitSession(appointmentId: string, onBehalfOf: string | null
         }
       }),
       onHub('VisitEnded', (m) => {
-        if (!ids.current.visitId || !m.visitId || m.visitId === ids.current.visitId) setPhase('ended');
+        if (!ids.current.visitId || !m.visitId || m.visitId === ids.current.visitId) {
+          setEndedReason(m.reason ?? null);
+          setPhase('ended');
+        }
       }),
       onHubStatus(setHub),
       // After the hub reconnects, our seat is still held for the grace period: knock again on the
@@ -175,5 +181,5 @@ export function useVisitSession(appointmentId: string, onBehalfOf: string | null
   }, [addMessage]);
 
   const self = snapshot?.participants.find((p) => p.participantId === selfId) ?? null;
-  return { phase, visitId, selfId, snapshot, self, messages, error, removedReason, returnedToWaiting: returned, hub, begin, leave, sendChat };
+  return { phase, visitId, selfId, snapshot, self, messages, error, removedReason, endedReason, returnedToWaiting: returned, hub, begin, leave, sendChat };
 }
