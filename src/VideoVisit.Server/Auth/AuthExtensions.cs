@@ -60,6 +60,10 @@ internal static partial class AuthExtensions
         if (!string.IsNullOrWhiteSpace(options.Authority))
         {
             jwt.Authority = options.Authority;
+            if (!string.IsNullOrWhiteSpace(options.MetadataAddress))
+            {
+                jwt.MetadataAddress = options.MetadataAddress;
+            }
         }
 
         var issuers = new List<string>();

@@ -18,6 +18,18 @@ internal sealed class AuthOptions
     /// <summary>A symmetric HMAC key (at least 32 bytes of UTF-8) for an external issuer without discovery.</summary>
     public string? SigningKey { get; set; }
 
+    /// <summary>The web app's client id at <see cref="Authority"/> (a public client: authorization code with PKCE, no secret).</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>The scopes the web app asks for.</summary>
+    public string Scopes { get; set; } = "openid profile";
+
+    /// <summary>
+    /// Where the server reads the provider's discovery document when it reaches the provider by another
+    /// address than browsers do (a container network); the issuer stays <see cref="Authority"/>.
+    /// </summary>
+    public string? MetadataAddress { get; set; }
+
     public bool RequireHttpsMetadata { get; set; } = true;
 
     public int ClockSkewSeconds { get; set; } = 30;

@@ -24,14 +24,18 @@ internal static class SecurityHeadersExtensions
     {
         var devServer = app.Environment.IsDevelopment() && !string.IsNullOrWhiteSpace(app.Configuration["Spa:DevServerUrl"]);
         var policy = devServer ? ContentSecurityPolicy.Replace("script-src 'self'", "script-src 'self'" + DevServerScripts, StringComparison.Ordinal) : ContentSecurityPolicy;
+        // The OpenID provider: the app reads its discovery document and exchanges codes and refresh
+        // tokens with it (connect-src), and may renew silently in a hidden frame (frame-src).
+        var provider = Uri.TryCreate(app.Configuration["Auth:Authority"], UriKind.Absolute, out var authority) ? " " + authority.GetLeftPart(UriPartial.Authority) : "";
+        policy += "; frame-src 'self'" + provider;
         app.Use((context, next) =>
         {
             var headers = context.Response.Headers;
             var host = context.Request.Host.Value;
             // CSP 3 lets 'self' cover ws(s) on the same host, but older WebKit does not: name the hub's origin.
             headers.ContentSecurityPolicy = string.IsNullOrEmpty(host)
-                ? policy + "; connect-src 'self'"
-                : policy + "; connect-src 'self' ws://" + host + " wss://" + host;
+                ? policy + "; connect-src 'self'" + provider
+                : policy + "; connect-src 'self' ws://" + host + " wss://" + host + provider;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";

@@ -41,10 +41,13 @@ internal static class VisitsExtensions
     {
         app.MapDevIssuerApi();
         app.MapCspReportApi();
+        app.MapAuthConfigApi();
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapPeopleApi();
         api.MapIceServersApi();
-        app.MapHub<VisitHub>("/hubs/visit").RequireAuthorization();
+        // A connection never outlives its token: renewed sign-ins reconnect with the new one, and a
+        // revoked or expired sign-in cannot keep sending on an open connection.
+        app.MapHub<VisitHub>("/hubs/visit", hub => hub.CloseOnAuthenticationExpiration = true).RequireAuthorization();
         return app;
     }
 }

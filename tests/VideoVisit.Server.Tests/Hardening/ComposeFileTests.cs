@@ -9,7 +9,7 @@ public sealed class ComposeFileTests
     [Fact]
     public async Task TheDefaultComposeFileHasNoKnownSecretAndNoDemo()
     {
-        var config = await ComposeConfigAsync(new Dictionary<string, string?> { ["TURN_SHARED_SECRET"] = null, ["DEMO"] = null });
+        var config = await ComposeConfigAsync(new Dictionary<string, string?> { ["TURN_SHARED_SECRET"] = null, ["DEMO"] = null, ["DEMO_SEED"] = null });
 
         Assert.Contains("Auth__DevIssuer__Enabled: \"false\"", config, StringComparison.Ordinal);
         Assert.Contains("Demo__Seed: \"false\"", config, StringComparison.Ordinal);
@@ -21,16 +21,27 @@ public sealed class ComposeFileTests
     [Fact]
     public async Task TheDemoAndASharedSecretAreExplicitOptIns()
     {
-        var config = await ComposeConfigAsync(new Dictionary<string, string?> { ["TURN_SHARED_SECRET"] = "0123456789abcdef0123456789abcdef", ["DEMO"] = "true" });
+        var config = await ComposeConfigAsync(new Dictionary<string, string?> { ["TURN_SHARED_SECRET"] = "0123456789abcdef0123456789abcdef", ["DEMO"] = "true", ["DEMO_SEED"] = "true" });
 
         Assert.Contains("Auth__DevIssuer__Enabled: \"true\"", config, StringComparison.Ordinal);
         Assert.Contains("Demo__Seed: \"true\"", config, StringComparison.Ordinal);
         Assert.Contains("Turn__SharedSecret: 0123456789abcdef0123456789abcdef", config, StringComparison.Ordinal);
     }
 
-    private static async Task<string> ComposeConfigAsync(IDictionary<string, string?> environment)
+    [Fact]
+    public async Task TheKeycloakProfileImportsTheRealmAndSetsNoAdminPasswordOfItsOwn()
     {
-        var start = new ProcessStartInfo("docker-compose", ["-f", Path.Combine(RunningServer.RepositoryRoot, "docker-compose.yml"), "config"])
+        var config = await ComposeConfigAsync(new Dictionary<string, string?> { ["KEYCLOAK_ADMIN_PASSWORD"] = null }, "--profile", "keycloak");
+
+        Assert.Contains("start-dev", config, StringComparison.Ordinal);
+        Assert.Contains("videovisit-realm.json:/opt/keycloak/data/import/videovisit-realm.json:ro", config, StringComparison.Ordinal);
+        Assert.Contains("KC_BOOTSTRAP_ADMIN_PASSWORD: ''", config, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(RunningServer.RepositoryRoot, "deploy", "keycloak", "videovisit-realm.json")));
+    }
+
+    private static async Task<string> ComposeConfigAsync(IDictionary<string, string?> environment, params string[] options)
+    {
+        var start = new ProcessStartInfo("docker-compose", ["-f", Path.Combine(RunningServer.RepositoryRoot, "docker-compose.yml"), .. options, "config"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -234,6 +234,26 @@ public sealed class RightsMatrixTests
         Assert.Equal(HttpStatusCode.NotFound, token.StatusCode);
     }
 
+    [Fact]
+    public async Task AHubConnectionIsClosedWhenItsTokenExpiresAndCannotSendAfterwards()
+    {
+        var settings = ExternalIssuerSettings();
+        settings["Visits:ReconnectGraceSeconds"] = "60";
+        await using var server = await VisitServer.StartAsync(settings);
+        await using var patient = await HubClient.ConnectAsync(server.BaseAddress, ExternalToken("patient-1", TimeSpan.FromSeconds(4)));
+        var knocked = await patient.InvokeAsync("BeginVisit", "appt-1", null);
+
+        await patient.WaitClosedAsync(TimeSpan.FromSeconds(20));
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => patient.InvokeAsync("SendChat", knocked.Str("visitId"), "after", "still here?"));
+
+        Assert.True(patient.IsClosed);
+        Assert.IsNotType<TimeoutException>(refused);
+        // A fresh token resumes the same seat (the reconnection grace holds it).
+        await using var renewed = await HubClient.ConnectAsync(server.BaseAddress, ExternalToken("patient-1", TimeSpan.FromMinutes(5)));
+        var resumed = await renewed.InvokeAsync("BeginVisit", "appt-1", null);
+        Assert.Equal(knocked.Str("participantId"), resumed.Str("participantId"));
+    }
+
     private static (string Method, object?[] Args)[] ProfessionalCalls(string visitId, string participantId) =>
     [
         ("Admit", [visitId, participantId]),

@@ -5,6 +5,7 @@ import { disconnectHub } from '../services/hub';
 import { releaseMedia } from '../services/media';
 import { isProfessional, useMe } from '../services/me';
 import { SignInPage } from '../features/signin/SignInPage';
+import { AuthCallbackPage } from '../features/signin/AuthCallbackPage';
 import { UpcomingPage } from '../features/upcoming/UpcomingPage';
 import { VisitPage } from '../features/prejoin/VisitPage';
 import { PrecheckPage } from '../features/prejoin/PrecheckPage';
@@ -35,7 +36,10 @@ export function App() {
   let screen: string;
   let content: React.ReactNode;
   let params: Record<string, string> | null;
-  if (!session) {
+  if (location.path === '/auth/callback') {
+    screen = 'auth-callback';
+    content = <AuthCallbackPage />;
+  } else if (!session) {
     screen = 'signin';
     content = <SignInPage />;
   } else if (location.path === '/upcoming') {

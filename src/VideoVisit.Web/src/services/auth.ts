@@ -13,6 +13,7 @@ export type SignOutReason = 'user' | 'timeout' | 'expired' | 'unauthorized';
 
 const storageKey = 'videovisit.auth';
 const listeners = new Set<() => void>();
+const signedOutListeners = new Set<(session: AuthSession, reason: SignOutReason) => void>();
 let current: AuthSession | null = read();
 let lastSignOut: SignOutReason | null = null;
 
@@ -51,8 +52,21 @@ export function signIn(session: AuthSession) {
   emit();
 }
 
+/** A renewed access token for the same sign-in. */
+export function renewToken(accessToken: string, expiresAt?: string) {
+  if (!current) return;
+  signIn({ ...current, accessToken, expiresAt });
+}
+
+/** Told after a sign-out with the session that ended (the OpenID provider ends its own session too). */
+export function onSignedOut(listener: (session: AuthSession, reason: SignOutReason) => void) {
+  signedOutListeners.add(listener);
+  return () => signedOutListeners.delete(listener);
+}
+
 export function signOut(reason: SignOutReason) {
   if (!current) return;
+  const ended = current;
   current = null;
   lastSignOut = reason;
   try {
@@ -61,6 +75,7 @@ export function signOut(reason: SignOutReason) {
     // ignore
   }
   emit();
+  for (const l of signedOutListeners) l(ended, reason);
 }
 
 export function lastSignOutReason(): SignOutReason | null {

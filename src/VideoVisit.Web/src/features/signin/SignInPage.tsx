@@ -2,25 +2,20 @@ import { useEffect, useState } from 'react';
 import { useI18n } from '../../i18n';
 import { api, ApiError, type DemoPerson } from '../../services/api';
 import { lastSignOutReason, signIn } from '../../services/auth';
+import { authConfig, startSignIn } from '../../services/oidc';
 
-type Mode = { kind: 'loading' } | { kind: 'dev'; people: DemoPerson[] } | { kind: 'external' } | { kind: 'error'; message: string };
-
-/** Unverified read of a JWT's `exp`, only to know when to stop using it. */
-function expiryOf(token: string): string | undefined {
-  try {
-    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: number };
-    return payload.exp ? new Date(payload.exp * 1000).toISOString() : undefined;
-  } catch {
-    return undefined;
-  }
-}
+type Mode =
+  | { kind: 'loading' }
+  | { kind: 'dev'; people: DemoPerson[] }
+  | { kind: 'external' }
+  | { kind: 'unconfigured' }
+  | { kind: 'error'; message: string };
 
 export function SignInPage() {
   const { t } = useI18n();
   const [mode, setMode] = useState<Mode>({ kind: 'loading' });
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [token, setToken] = useState('');
   const reason = lastSignOutReason();
 
   async function signInAs(person: DemoPerson) {
@@ -36,17 +31,15 @@ export function SignInPage() {
   }
 
   useEffect(() => {
-    // An external identity provider may hand the token back in the fragment.
-    const fragment = new URLSearchParams(window.location.hash.slice(1));
-    const fromFragment = fragment.get('access_token');
-    if (fromFragment) {
-      history.replaceState(null, '', window.location.pathname + window.location.search);
-      signIn({ accessToken: fromFragment, expiresAt: expiryOf(fromFragment), issuer: 'external' });
-      return;
-    }
     let live = true;
-    api.devPeople().then(
-      (people) => {
+    authConfig()
+      .then(async (config) => {
+        if (!live) return;
+        if (!config.devIssuer) {
+          setMode({ kind: config.authority ? 'external' : 'unconfigured' });
+          return;
+        }
+        const people = await api.devPeople();
         if (!live) return;
         setMode({ kind: 'dev', people });
         // Development issuer only: `?as=patient-1` picks a demo person (used by tests and demos).
@@ -60,18 +53,26 @@ export function SignInPage() {
         }
         const person = as && !lastSignOutReason() ? people.find((p) => p.id === as) : undefined;
         if (person) void signInAs(person);
-      },
-      (e: unknown) => {
-        if (!live) return;
-        if (e instanceof ApiError && e.status === 404) setMode({ kind: 'external' });
-        else setMode({ kind: 'error', message: (e as Error).message });
-      },
-    );
+      })
+      .catch((e: unknown) => {
+        if (live) setMode({ kind: 'error', message: e instanceof ApiError || e instanceof Error ? e.message : String(e) });
+      });
     return () => {
       live = false;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+
+  async function signInWithProvider() {
+    setBusy('provider');
+    setError(null);
+    try {
+      await startSignIn(window.location.pathname + window.location.search);
+    } catch (e) {
+      setError((e as Error).message);
+      setBusy(null);
+    }
+  }
 
   return (
     <section className="page signin" data-testid="signin" aria-labelledby="signin-title">
@@ -117,21 +118,18 @@ export function SignInPage() {
         </>
       )}
       {mode.kind === 'external' && (
-        <form
-          className="token-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const value = token.trim();
-            if (value) signIn({ accessToken: value, expiresAt: expiryOf(value), issuer: 'external' });
-          }}
-        >
+        <div className="provider-signin">
           <h2>{t('signin.externalTitle')}</h2>
-          <label htmlFor="token">{t('signin.tokenLabel')}</label>
-          <textarea id="token" rows={4} value={token} onChange={(e) => setToken(e.target.value)} data-testid="token-input" />
-          <button type="submit" className="button primary" data-testid="token-submit">
+          <p>{t('signin.externalHelp')}</p>
+          <button type="button" className="button primary" data-testid="oidc-sign-in" disabled={busy !== null} onClick={() => void signInWithProvider()}>
             {t('signin.submit')}
           </button>
-        </form>
+        </div>
+      )}
+      {mode.kind === 'unconfigured' && (
+        <p role="alert" className="error" data-testid="signin-unconfigured">
+          {t('signin.unconfigured')}
+        </p>
       )}
       {error && (
         <p role="alert" className="error">
