@@ -212,7 +212,9 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
         await using var _ = page;
         var playwright = (PlaywrightQaPage)page;
         await playwright.Page.RouteAsync("**/hubs/**", route => route.AbortAsync("connectionrefused"));
-        var offline = await run.OpenPrecheckAsync();
+        // A fresh load of the visit page: the Upcoming page's live hub connection is gone with it.
+        await page.GotoAsync(new Uri(server.BaseAddress, "/visit/appt-1"));
+        var offline = await run.WaitForFinishedAsync();
         await run.SaveAsync();
 
         Expect.Outcome(offline, "offline", "blocked", "offline");

@@ -188,7 +188,11 @@ public sealed class FirefoxPrecheckScenarios(FirefoxFixture firefox, QaServerFix
     {
         var (page, run) = await OpenAsync("ServerUnreachable");
         await using var _ = page;
-        var offline = await run.OpenPrecheckAsync(Simulations.HubUnreachable);
+        // Installed before the app's scripts on a fresh load of the visit page, so no hub connection
+        // from the Upcoming page outlives the simulated outage.
+        await ((PlaywrightQaPage)page).Page.Context.AddInitScriptAsync(Simulations.HubUnreachable);
+        await page.GotoAsync(new Uri(server.BaseAddress, "/visit/appt-1"));
+        var offline = await run.WaitForFinishedAsync();
         await run.SaveAsync();
 
         Expect.Outcome(offline, "offline", "blocked", "offline");

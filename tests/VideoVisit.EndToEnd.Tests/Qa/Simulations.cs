@@ -116,6 +116,8 @@ public static class Simulations
         window.WebSocket.prototype = OriginalSocket.prototype;
         XMLHttpRequest.prototype.open = function (method, url, ...rest) { return OriginalXhrOpen.call(this, method, isHub(url) ? 'http://127.0.0.1:9/unreachable' : url, ...rest); };
         window.__qaRestoreHub = () => { window.fetch = originalFetch; window.WebSocket = OriginalSocket; XMLHttpRequest.prototype.open = OriginalXhrOpen; };
+        // A connection already open (the Upcoming page keeps one for live updates) goes down with the server.
+        if (window.__videovisitHub) window.__videovisitHub.disconnect();
         """;
 
     /// <summary>Keeps every track the page gets, so a test can end one as an unplugged device or a revoked permission would.</summary>

@@ -314,3 +314,7 @@ export function hubErrorMessage(e: unknown): string {
   const i = message.indexOf(marker);
   return i >= 0 ? message.slice(i + marker.length) : message;
 }
+
+// Test hook, as `window.__videovisitCall` is for the call: a QA simulation of the server going away
+// drops the live connection too, as a real outage would.
+(window as unknown as { __videovisitHub?: { disconnect: () => Promise<void> } }).__videovisitHub = { disconnect: disconnectHub };
