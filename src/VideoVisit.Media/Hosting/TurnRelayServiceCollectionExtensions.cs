@@ -68,6 +68,11 @@ public static class TurnRelayServiceCollectionExtensions
                 }
             }
 
+            if (options.TlsPort is not null && (string.IsNullOrWhiteSpace(options.CertificatePath) || string.IsNullOrWhiteSpace(options.KeyPath)))
+            {
+                failures.Add("Turn:TlsPort needs Turn:CertificatePath and Turn:KeyPath (PEM files of the certificate and its key).");
+            }
+
             if (options.MaxAllocationLifetimeSeconds < options.AllocationLifetimeSeconds)
             {
                 failures.Add("Turn:MaxAllocationLifetimeSeconds must not be less than Turn:AllocationLifetimeSeconds.");
