@@ -119,6 +119,14 @@ public sealed class TurnOptions
     [Range(0, 65535)]
     public int? TlsPort { get; set; }
 
+    /// <summary>
+    /// One port for everything (server only): the web server itself listens with HTTPS on
+    /// <see cref="TlsPort"/>, with this certificate, and serves the web app, the hub and TURN over TLS
+    /// there, telling a TURN client from a browser by ALPN <c>stun.turn</c> or by its first bytes. The
+    /// relay then opens no TLS listener of its own. Ignored by the stand-alone relay.
+    /// </summary>
+    public bool OnePort { get; set; }
+
     /// <summary>PEM file of the TLS certificate (with its chain after it); re-read when it changes.</summary>
     public string CertificatePath { get; set; } = "";
 

@@ -62,7 +62,7 @@ internal sealed class TurnRelayService : IHostedService, IDisposable
             return Task.CompletedTask;
         }
 
-        if (_options.TlsPort is { } tlsPort)
+        if (_options.TlsPort is { } tlsPort && !_options.OnePort)
         {
             try
             {

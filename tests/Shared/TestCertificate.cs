@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace VideoVisit.Media.Tests.Support;
+namespace VideoVisit.Testing;
 
 /// <summary>
 /// A test certificate authority and a server certificate it signed for <c>localhost</c> and
@@ -77,6 +77,47 @@ public sealed class TestCertificate : IDisposable
         }
         catch (IOException)
         {
+        }
+    }
+}
+
+/// <summary>Browser trust stores (NSS databases) that trust a test certificate authority, made with certutil (libnss3-tools).</summary>
+public static class NssTrust
+{
+    /// <summary>
+    /// Creates an NSS database in <paramref name="directory"/> (a Firefox profile, or a fake home's
+    /// <c>.pki/nssdb</c> for Chromium) that trusts <paramref name="authority"/> to identify servers.
+    /// </summary>
+    public static void Trust(string directory, string authorityPemPath)
+    {
+        Assert(File.Exists("/usr/bin/certutil"), "certutil is not installed (libnss3-tools; test.sh installs it)");
+        Directory.CreateDirectory(directory);
+        Run("-N", "-d", "sql:" + directory, "--empty-password");
+        Run("-A", "-d", "sql:" + directory, "-n", "videovisit-test-ca", "-t", "C,,", "-i", authorityPemPath);
+    }
+
+    private static void Run(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/certutil") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(30_000) || process.ExitCode != 0)
+        {
+            throw new InvalidOperationException("certutil " + string.Join(' ', arguments) + " failed: " + error.Result);
+        }
+    }
+
+    private static void Assert(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(message);
         }
     }
 }
