@@ -16,7 +16,7 @@ public sealed class ChromiumRelayTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private const string Page = """
+    internal const string Page = """
         <!doctype html><meta charset="utf-8"><title>relay test</title>
         <script>
         async function start(urls, username, credential) {
@@ -119,7 +119,7 @@ public sealed class ChromiumRelayTests
         await context.CloseAsync().WaitAsync(Timeout);
     }
 
-    private static async Task<Stats> WaitForAsync(IPage page, Func<Stats, bool> condition)
+    internal static async Task<Stats> WaitForAsync(IPage page, Func<Stats, bool> condition)
     {
         var deadline = DateTime.UtcNow + Timeout;
         Stats? last = null;
@@ -138,5 +138,5 @@ public sealed class ChromiumRelayTests
         throw new TimeoutException("stats never met the condition; last: " + JsonSerializer.Serialize(last));
     }
 
-    private sealed record Stats(string State, string? Local, string? Remote, string? RelayProtocol, int Inbound);
+    internal sealed record Stats(string State, string? Local, string? Remote, string? RelayProtocol, int Inbound);
 }
