@@ -51,6 +51,9 @@ public sealed class TurnRelayStatus
     /// <summary>The relay's counters (zero until it starts).</summary>
     public TurnCounters Counters => _server?.Counters ?? Empty;
 
+    /// <summary>TURN clients served over TLS since start (own TLS listener or the shared HTTPS port).</summary>
+    public long TlsConnectionsServed => _server?.Streams.TlsServed ?? 0;
+
     /// <summary>Allocations held now.</summary>
     public int ActiveAllocations => _server?.Allocations.Count ?? 0;
 
