@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using VideoVisit.Media.Stun;
 using VideoVisit.Media.Transports;
 
 namespace VideoVisit.Media.Turn;
@@ -171,8 +172,26 @@ internal sealed class AllocationTable
 
     private sealed record Reservation(RelaySocket Socket, string UserId, long ExpiresAtTicks);
 
+    private readonly ConcurrentDictionary<TransportAddress, Allocation> _byRelayed = new();
+
     /// <summary>Adds an allocation whose slot is reserved; false when the 5-tuple already has one.</summary>
-    public bool TryAdd(Allocation allocation) => _byTuple.TryAdd(allocation.Tuple, allocation);
+    public bool TryAdd(Allocation allocation)
+    {
+        if (!_byTuple.TryAdd(allocation.Tuple, allocation))
+        {
+            return false;
+        }
+
+        _byRelayed[allocation.RelayedAddress] = allocation;
+        return true;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="address"/> (IP and port) is the relayed transport address of a live
+    /// allocation here: a peer that is this relay itself, as when two clients both relay.
+    /// </summary>
+    public bool IsRelayedAddress(in TransportAddress address) =>
+        _byRelayed.TryGetValue(address, out var allocation) && !allocation.IsDeleted;
 
     /// <summary>Removes the allocation (if it is still the one for its 5-tuple) and frees its slot.</summary>
     public bool Remove(Allocation allocation)
@@ -182,6 +201,7 @@ internal sealed class AllocationTable
             return false;
         }
 
+        _byRelayed.TryRemove(new KeyValuePair<TransportAddress, Allocation>(allocation.RelayedAddress, allocation));
         Release(allocation.UserId);
         return true;
     }

@@ -304,7 +304,27 @@ internal sealed partial class TurnServer : IDisposable
             return server with { Port = (ushort)bound.Port };
         }
 
-        return TransportAddress.From(PrimaryAddress.Value, (ushort)bound.Port);
+        // A UDP socket bound to the wildcard is not told which local address a datagram reached, so
+        // the 5-tuple's server address is 0.0.0.0. Answer with the address this host sends to the
+        // client from (what the routing table picks): the loopback address for a client on this
+        // machine, the LAN address for one on the LAN — the address the client reached in practice,
+        // as TCP reports it. The machine's primary address was given before, which a browser on
+        // this machine reached over loopback did not expect and the peer policy refused.
+        return TransportAddress.From(SourceAddressFor(tuple.Client), (ushort)bound.Port);
+    }
+
+    private static IPAddress SourceAddressFor(TransportAddress client)
+    {
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            probe.Connect(client.IsIPv6 ? new IPEndPoint(PrimaryAddress.Value, 9) : client.ToIPEndPoint()); // no packet is sent: this only asks the routing table
+            return ((IPEndPoint)probe.LocalEndPoint!).Address;
+        }
+        catch (SocketException)
+        {
+            return PrimaryAddress.Value;
+        }
     }
 
     private static readonly Lazy<IPAddress> PrimaryAddress = new(FindPrimaryAddress);

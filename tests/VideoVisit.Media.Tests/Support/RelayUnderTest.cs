@@ -31,9 +31,12 @@ public sealed class RelayUnderTest : IDisposable
 
     public ManualTimeProvider Time => ManualTime ?? throw new InvalidOperationException("This relay runs on system time.");
 
-    public IPEndPoint UdpEndPoint => _udp.LocalEndPoint;
+    public IPEndPoint UdpEndPoint => OnLoopback(_udp.LocalEndPoint);
 
-    public IPEndPoint TcpEndPoint => _tcp.LocalEndPoint;
+    public IPEndPoint TcpEndPoint => OnLoopback(_tcp.LocalEndPoint);
+
+    // A wildcard listener is reached on 127.0.0.1 by the tests' clients.
+    private static IPEndPoint OnLoopback(IPEndPoint bound) => bound.Address.Equals(IPAddress.Any) ? new IPEndPoint(IPAddress.Loopback, bound.Port) : bound;
 
     /// <summary>The TLS listener, when started with a certificate.</summary>
     public IPEndPoint TlsEndPoint => _tls?.LocalEndPoint ?? throw new InvalidOperationException("This relay has no TLS listener.");
@@ -41,14 +44,16 @@ public sealed class RelayUnderTest : IDisposable
     public TurnCounters Counters => Server.Counters;
 
     /// <summary>A relay with UDP and TCP listeners, and a TLS listener too when <paramref name="tls"/> names PEM files.</summary>
-    public static RelayUnderTest Start(Action<TurnOptions>? configure = null, bool systemTime = false, TestCertificate? tls = null)
+    /// <param name="wildcard">Bind every listener to 0.0.0.0 as the relay's default does (clients still use 127.0.0.1).</param>
+    public static RelayUnderTest Start(Action<TurnOptions>? configure = null, bool systemTime = false, TestCertificate? tls = null, bool wildcard = false)
     {
-        var options = new TurnOptions { ListenAddress = "127.0.0.1", ListenPort = 0, SharedSecret = Secret, Realm = "videovisit" };
+        var options = new TurnOptions { ListenAddress = wildcard ? "0.0.0.0" : "127.0.0.1", ListenPort = 0, SharedSecret = Secret, Realm = "videovisit" };
+        var bind = wildcard ? IPAddress.Any : IPAddress.Loopback;
         configure?.Invoke(options);
         var time = systemTime ? null : new ManualTimeProvider();
         var server = new TurnServer(options, () => Secret, (TimeProvider?)time ?? TimeProvider.System, NullLogger.Instance);
-        var udp = new UdpListener(server, new IPEndPoint(IPAddress.Loopback, 0));
-        var tcp = new TurnTcpListener(server, new IPEndPoint(IPAddress.Loopback, 0));
+        var udp = new UdpListener(server, new IPEndPoint(bind, 0));
+        var tcp = new TurnTcpListener(server, new IPEndPoint(bind, 0));
         var tlsListener = tls is null ? null
             : new TurnTcpListener(server, new IPEndPoint(IPAddress.Loopback, 0), new TlsCertificateSource(tls.CertificatePath, tls.KeyPath));
         udp.Start();
