@@ -21,7 +21,7 @@ internal sealed class TurnRelayService : IHostedService, IDisposable
     private readonly TurnRelayStatus _status;
     private readonly ILogger<TurnRelayService> _log;
     private TurnServer? _server;
-    private UdpListener? _udp;
+    private UdpListeners? _udp;
     private TurnTcpListener? _tcp;
     private TurnTcpListener? _tls;
     private ITimer? _sweep;
@@ -99,14 +99,14 @@ internal sealed class TurnRelayService : IHostedService, IDisposable
     /// the port between event loops with SO_REUSEPORT). With port 0 the UDP listener takes the port
     /// TCP got, retrying if UDP's is taken.
     /// </summary>
-    private static (UdpListener, TurnTcpListener) OpenListeners(TurnServer server, IPAddress address, int port, int maxTcp)
+    private static (UdpListeners, TurnTcpListener) OpenListeners(TurnServer server, IPAddress address, int port, int maxTcp)
     {
         for (var attempt = 0; ; attempt++)
         {
             var tcp = new TurnTcpListener(server, new IPEndPoint(address, port));
             try
             {
-                var udp = new UdpListener(server, new IPEndPoint(address, tcp.LocalEndPoint.Port));
+                var udp = new UdpListeners(server, new IPEndPoint(address, tcp.LocalEndPoint.Port));
                 return (udp, tcp);
             }
             catch (SocketException) when (port == 0 && attempt < 20)

@@ -11,11 +11,11 @@ public sealed class RelayUnderTest : IDisposable
 {
     public const string Secret = "test-shared-secret";
 
-    private readonly UdpListener _udp;
+    private readonly UdpListeners _udp;
     private readonly TurnTcpListener _tcp;
     private readonly TurnTcpListener? _tls;
 
-    private RelayUnderTest(TurnServer server, UdpListener udp, TurnTcpListener tcp, TurnTcpListener? tls, ManualTimeProvider? time)
+    private RelayUnderTest(TurnServer server, UdpListeners udp, TurnTcpListener tcp, TurnTcpListener? tls, ManualTimeProvider? time)
     {
         Server = server;
         _udp = udp;
@@ -52,7 +52,7 @@ public sealed class RelayUnderTest : IDisposable
         configure?.Invoke(options);
         var time = systemTime ? null : new ManualTimeProvider();
         var server = new TurnServer(options, () => Secret, (TimeProvider?)time ?? TimeProvider.System, NullLogger.Instance);
-        var udp = new UdpListener(server, new IPEndPoint(bind, 0));
+        var udp = new UdpListeners(server, new IPEndPoint(bind, 0));
         var tcp = new TurnTcpListener(server, new IPEndPoint(bind, 0));
         var tlsListener = tls is null ? null
             : new TurnTcpListener(server, new IPEndPoint(IPAddress.Loopback, 0), new TlsCertificateSource(tls.CertificatePath, tls.KeyPath));
