@@ -21,8 +21,10 @@ public static class TurnRelayServiceCollectionExtensions
     {
         services.AddOptions<TurnOptions>()
             .BindConfiguration(TurnOptions.SectionName)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        // The data annotations are checked by a source-generated validator (no reflection), so the
+        // stand-alone relay publishes with Native AOT without trimming warnings.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TurnOptions>, TurnOptionsAnnotations>());
         services.TryAddSingleton<GeneratedTurnSecret>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<TurnOptions>, FillSharedSecret>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TurnOptions>, TurnOptionsValidator>());
@@ -87,6 +89,10 @@ public static class TurnRelayServiceCollectionExtensions
         }
     }
 }
+
+/// <summary>The <see cref="TurnOptions"/> data annotations ([Range], [Required]), checked by generated code.</summary>
+[OptionsValidator]
+internal sealed partial class TurnOptionsAnnotations : IValidateOptions<TurnOptions>;
 
 /// <summary>One random shared secret per process, used when <c>Turn:SharedSecret</c> is empty.</summary>
 internal sealed class GeneratedTurnSecret
