@@ -127,6 +127,12 @@ public sealed class TurnOptions
     /// </summary>
     public bool OnePort { get; set; }
 
+    /// <summary>
+    /// The host name put in <c>turns:</c> URLs, which must match the certificate (browsers check it).
+    /// Empty: <see cref="RelayAddress"/> if set, else the host name the browser used for the web app.
+    /// </summary>
+    public string TlsHost { get; set; } = "";
+
     /// <summary>PEM file of the TLS certificate (with its chain after it); re-read when it changes.</summary>
     public string CertificatePath { get; set; } = "";
 

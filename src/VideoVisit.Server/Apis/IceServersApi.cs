@@ -47,8 +47,9 @@ internal static class IceServersApi
             List<string> turnUrls = ["turn:" + hostPort + "?transport=udp", "turn:" + hostPort + "?transport=tcp"];
             if (TlsPort(http, turn, relay) is { } tlsPort)
             {
-                // TLS needs the name the certificate carries: the host the browser reached, unless Turn:RelayAddress says otherwise.
-                turnUrls.Add("turns:" + host + ":" + tlsPort.ToString(CultureInfo.InvariantCulture) + "?transport=tcp");
+                // TLS needs the name the certificate carries: Turn:TlsHost, else the relay's address or the host the browser reached.
+                var tlsHost = string.IsNullOrWhiteSpace(turn.TlsHost) ? host : turn.TlsHost;
+                turnUrls.Add("turns:" + tlsHost + ":" + tlsPort.ToString(CultureInfo.InvariantCulture) + "?transport=tcp");
             }
 
             return Results.Ok(new[]
