@@ -47,10 +47,10 @@ internal sealed class StreamClients : IDisposable
         var now = _server.Time.GetTimestamp();
         foreach (var (client, _) in _open)
         {
-            if (now - client.LastReceived > _idleTicks && !_server.Allocations.TryGet(client.Tuple, out _))
+            // The timer and a caller may sweep at once: a connection is closed, and counted, once.
+            if (now - client.LastReceived > _idleTicks && !_server.Allocations.TryGet(client.Tuple, out _) && client.Close())
             {
                 _server.Counters.Drop(TurnDropReason.ConnectionIdle);
-                client.Close();
             }
         }
     }
@@ -191,9 +191,16 @@ internal sealed class StreamClients : IDisposable
 
         public IClientSink Persist() => this;
 
-        /// <summary>Stops the connection: the read loop ends and the stream is closed.</summary>
-        public void Close()
+        private int _closed;
+
+        /// <summary>Stops the connection: the read loop ends and the stream is closed. True the first time only.</summary>
+        public bool Close()
         {
+            if (Interlocked.Exchange(ref _closed, 1) != 0)
+            {
+                return false;
+            }
+
             try
             {
                 _closing.Cancel();
@@ -203,6 +210,7 @@ internal sealed class StreamClients : IDisposable
             }
 
             _stream.Dispose();
+            return true;
         }
 
         private async Task WriteLoopAsync()
