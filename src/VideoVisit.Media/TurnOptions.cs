@@ -92,6 +92,53 @@ public sealed class TurnOptions
     [Range(1, 1_000_000)]
     public int MaxTcpConnections { get; set; } = 20_000;
 
+    /// <summary>
+    /// TCP and TLS client connections one source IP address may hold at once; beyond it new ones are
+    /// closed at accept. High enough for a hospital's NAT (one browser holds one or two per call),
+    /// low enough that one address cannot take every <see cref="MaxTcpConnections"/> slot.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxTcpConnectionsPerSource { get; set; } = 200;
+
+    /// <summary>
+    /// Seconds a TCP or TLS connection without an allocation may stay silent before it is closed.
+    /// A connection holding an allocation lives as long as the allocation (RFC 8656 §5).
+    /// </summary>
+    [Range(1, 86400)]
+    public int TcpIdleTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Seconds a TLS client has to finish its handshake before the connection is closed.</summary>
+    [Range(1, 300)]
+    public int TlsHandshakeTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Port of the TURN-over-TLS listener (<c>turns:</c>, RFC 8656 §3.1 over TLS 1.2/1.3), on
+    /// <see cref="ListenAddress"/>. Empty: no TLS listener; 0 picks a free port (tests). Needs
+    /// <see cref="CertificatePath"/> and <see cref="KeyPath"/>.
+    /// </summary>
+    [Range(0, 65535)]
+    public int? TlsPort { get; set; }
+
+    /// <summary>
+    /// One port for everything (server only): the web server itself listens with HTTPS on
+    /// <see cref="TlsPort"/>, with this certificate, and serves the web app, the hub and TURN over TLS
+    /// there, telling a TURN client from a browser by ALPN <c>stun.turn</c> or by its first bytes. The
+    /// relay then opens no TLS listener of its own. Ignored by the stand-alone relay.
+    /// </summary>
+    public bool OnePort { get; set; }
+
+    /// <summary>
+    /// The host name put in <c>turns:</c> URLs, which must match the certificate (browsers check it).
+    /// Empty: <see cref="RelayAddress"/> if set, else the host name the browser used for the web app.
+    /// </summary>
+    public string TlsHost { get; set; } = "";
+
+    /// <summary>PEM file of the TLS certificate (with its chain after it); re-read when it changes.</summary>
+    public string CertificatePath { get; set; } = "";
+
+    /// <summary>PEM file of the certificate's private key; re-read when it changes.</summary>
+    public string KeyPath { get; set; } = "";
+
     /// <summary>Lowest relay port (with <see cref="RelayPortMax"/>); 0 uses the system's ephemeral ports.</summary>
     [Range(0, 65535)]
     public int RelayPortMin { get; set; }
@@ -101,11 +148,12 @@ public sealed class TurnOptions
     public int RelayPortMax { get; set; }
 
     /// <summary>
-    /// Accept channel numbers 0x5000–0x7FFF as RFC 5766 did (older clients such as coturn's
-    /// turnutils_uclient pick from that range). RFC 8656 §12 narrows channels to 0x4000–0x4FFF so
-    /// they never collide with DTLS-SRTP demultiplexing (RFC 7983); off by default.
+    /// Accept channel numbers 0x4000–0x7FFF as RFC 5766 did and coturn does (true, the default:
+    /// older clients such as coturn's turnutils_uclient pick from 0x5000–0x7FFF). False applies
+    /// RFC 8656 §12's narrower 0x4000–0x4FFF, which keeps channel numbers clear of DTLS-SRTP
+    /// demultiplexing (RFC 7983) for deployments that need the strict range.
     /// </summary>
-    public bool AllowRfc5766ChannelNumbers { get; set; }
+    public bool AllowRfc5766ChannelNumbers { get; set; } = true;
 
     /// <summary>
     /// On Linux x64, read all UDP sockets from one epoll event loop (the default, and the fast path);

@@ -51,7 +51,15 @@ public sealed class RunningServer : IAsyncDisposable
         {
             foreach (var (key, value) in settings)
             {
-                merged[key] = value;
+                // null takes a default of this fixture away (e.g. Turn:AllowedPeers:0, to run the relay on its own defaults).
+                if (value is null)
+                {
+                    merged.Remove(key);
+                }
+                else
+                {
+                    merged[key] = value;
+                }
             }
         }
 

@@ -21,8 +21,9 @@ internal sealed class TurnRelayService : IHostedService, IDisposable
     private readonly TurnRelayStatus _status;
     private readonly ILogger<TurnRelayService> _log;
     private TurnServer? _server;
-    private UdpListener? _udp;
+    private UdpListeners? _udp;
     private TurnTcpListener? _tcp;
+    private TurnTcpListener? _tls;
     private ITimer? _sweep;
 
     public TurnRelayService(IOptions<TurnOptions> options, TimeProvider time, TurnRelayStatus status, ILogger<TurnRelayService> log, GeneratedTurnSecret generated)
@@ -61,11 +62,35 @@ internal sealed class TurnRelayService : IHostedService, IDisposable
             return Task.CompletedTask;
         }
 
+        if (_options.TlsPort is { } tlsPort && !_options.OnePort)
+        {
+            try
+            {
+                var certificate = new TlsCertificateSource(_options.CertificatePath, _options.KeyPath);
+                _tls = new TurnTcpListener(_server, new IPEndPoint(address, tlsPort), certificate);
+            }
+            catch (Exception e) when (e is SocketException or InvalidOperationException)
+            {
+                var failure = e is SocketException socket
+                    ? $"Turn:TlsPort {tlsPort} on Turn:ListenAddress {_options.ListenAddress} could not be opened: {socket.SocketErrorCode}"
+                    : e.Message;
+                RelayHostLog.StartFailed(_log, failure, e);
+                _status.SetFailed(failure);
+                Dispose();
+                return Task.CompletedTask;
+            }
+        }
+
         _udp.Start();
         _tcp.Start();
+        _tls?.Start();
         _sweep = _time.CreateTimer(_ => _server.Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        _status.SetReady(_server, _udp.LocalEndPoint, _tcp.LocalEndPoint);
+        _status.SetReady(_server, _udp.LocalEndPoint, _tcp.LocalEndPoint, _tls?.LocalEndPoint);
         TurnLog.Listening(_log, _udp.LocalEndPoint, _tcp.LocalEndPoint, _options.Realm);
+        if (_tls is not null)
+        {
+            TurnLog.ListeningTls(_log, _tls.LocalEndPoint);
+        }
         return Task.CompletedTask;
     }
 
@@ -74,14 +99,14 @@ internal sealed class TurnRelayService : IHostedService, IDisposable
     /// the port between event loops with SO_REUSEPORT). With port 0 the UDP listener takes the port
     /// TCP got, retrying if UDP's is taken.
     /// </summary>
-    private static (UdpListener, TurnTcpListener) OpenListeners(TurnServer server, IPAddress address, int port, int maxTcp)
+    private static (UdpListeners, TurnTcpListener) OpenListeners(TurnServer server, IPAddress address, int port, int maxTcp)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var tcp = new TurnTcpListener(server, new IPEndPoint(address, port), maxTcp);
+            var tcp = new TurnTcpListener(server, new IPEndPoint(address, port));
             try
             {
-                var udp = new UdpListener(server, new IPEndPoint(address, tcp.LocalEndPoint.Port));
+                var udp = new UdpListeners(server, new IPEndPoint(address, tcp.LocalEndPoint.Port));
                 return (udp, tcp);
             }
             catch (SocketException) when (port == 0 && attempt < 20)
@@ -116,6 +141,8 @@ internal sealed class TurnRelayService : IHostedService, IDisposable
         _udp = null;
         _tcp?.Dispose();
         _tcp = null;
+        _tls?.Dispose();
+        _tls = null;
         _server?.Dispose();
     }
 }

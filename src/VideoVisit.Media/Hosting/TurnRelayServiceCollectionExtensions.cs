@@ -21,8 +21,10 @@ public static class TurnRelayServiceCollectionExtensions
     {
         services.AddOptions<TurnOptions>()
             .BindConfiguration(TurnOptions.SectionName)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        // The data annotations are checked by a source-generated validator (no reflection), so the
+        // stand-alone relay publishes with Native AOT without trimming warnings.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TurnOptions>, TurnOptionsAnnotations>());
         services.TryAddSingleton<GeneratedTurnSecret>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<TurnOptions>, FillSharedSecret>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TurnOptions>, TurnOptionsValidator>());
@@ -68,6 +70,11 @@ public static class TurnRelayServiceCollectionExtensions
                 }
             }
 
+            if (options.TlsPort is not null && (string.IsNullOrWhiteSpace(options.CertificatePath) || string.IsNullOrWhiteSpace(options.KeyPath)))
+            {
+                failures.Add("Turn:TlsPort needs Turn:CertificatePath and Turn:KeyPath (PEM files of the certificate and its key).");
+            }
+
             if (options.MaxAllocationLifetimeSeconds < options.AllocationLifetimeSeconds)
             {
                 failures.Add("Turn:MaxAllocationLifetimeSeconds must not be less than Turn:AllocationLifetimeSeconds.");
@@ -82,6 +89,10 @@ public static class TurnRelayServiceCollectionExtensions
         }
     }
 }
+
+/// <summary>The <see cref="TurnOptions"/> data annotations ([Range], [Required]), checked by generated code.</summary>
+[OptionsValidator]
+internal sealed partial class TurnOptionsAnnotations : IValidateOptions<TurnOptions>;
 
 /// <summary>One random shared secret per process, used when <c>Turn:SharedSecret</c> is empty.</summary>
 internal sealed class GeneratedTurnSecret

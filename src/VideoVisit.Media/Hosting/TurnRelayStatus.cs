@@ -42,11 +42,17 @@ public sealed class TurnRelayStatus
     /// <summary>The TCP listener's address once ready.</summary>
     public IPEndPoint? TcpEndPoint { get; private set; }
 
+    /// <summary>The TLS listener's address once ready; null when <c>Turn:TlsPort</c> is not set.</summary>
+    public IPEndPoint? TlsEndPoint { get; private set; }
+
     /// <summary>True when the relay is ready, or deliberately disabled (nothing to wait for).</summary>
     public bool IsHealthy => State is TurnRelayState.Ready or TurnRelayState.Disabled;
 
     /// <summary>The relay's counters (zero until it starts).</summary>
     public TurnCounters Counters => _server?.Counters ?? Empty;
+
+    /// <summary>TURN clients served over TLS since start (own TLS listener or the shared HTTPS port).</summary>
+    public long TlsConnectionsServed => _server?.Streams.TlsServed ?? 0;
 
     /// <summary>Allocations held now.</summary>
     public int ActiveAllocations => _server?.Allocations.Count ?? 0;
@@ -61,8 +67,41 @@ public sealed class TurnRelayStatus
 
     private static readonly TurnCounters Empty = new();
 
-    internal void SetReady(TurnServer server, IPEndPoint udp, IPEndPoint tcp)
+    /// <summary>
+    /// Serves a TURN client on a stream another server accepted (the HTTPS port in one-port mode,
+    /// after its TLS handshake), under the relay's connection limits and idle timeout. Returns when
+    /// the client leaves; closes nothing it was not given. Refused (returns at once) when the relay is
+    /// not running or <paramref name="remote"/> has reached its connection limit.
+    /// </summary>
+    public async Task ServeTlsClientAsync(Stream stream, IPEndPoint remote, IPEndPoint local, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(remote);
+        ArgumentNullException.ThrowIfNull(local);
+        if (_server is not { } server)
+        {
+            return;
+        }
+
+        if (!server.Streams.Gate.TryEnter(remote.Address))
+        {
+            server.Counters.Drop(TurnDropReason.ConnectionLimit);
+            return;
+        }
+
+        try
+        {
+            await server.Streams.RunAsync(stream, ClientTransport.Tls, remote, local, cancellationToken);
+        }
+        finally
+        {
+            server.Streams.Gate.Leave(remote.Address);
+        }
+    }
+
+    internal void SetReady(TurnServer server, IPEndPoint udp, IPEndPoint tcp, IPEndPoint? tls = null)
+    {
+        TlsEndPoint = tls;
         _server = server;
         UdpEndPoint = udp;
         TcpEndPoint = tcp;

@@ -84,7 +84,7 @@ internal ref struct StunWriter
     {
         var covered = _length;
         var value = Reserve(Attributes.FingerprintAttribute.Type, 4);
-        BinaryPrimitives.WriteUInt32BigEndian(value, Crc32.Compute(_buffer[..covered]) ^ Attributes.FingerprintAttribute.XorValue);
+        BinaryPrimitives.WriteUInt32BigEndian(value, System.IO.Hashing.Crc32.HashToUInt32(_buffer[..covered]) ^ Attributes.FingerprintAttribute.XorValue);
     }
 
     private readonly void SetHeaderLength(int length) => BinaryPrimitives.WriteUInt16BigEndian(_buffer[2..], (ushort)length);

@@ -7,6 +7,9 @@ internal enum ClientTransport : byte
 {
     Udp = 17,
     Tcp = 6,
+
+    /// <summary>TLS over TCP (<c>turns:</c>); its own value so logs and counters tell it from plain TCP.</summary>
+    Tls = 56,
 }
 
 /// <summary>

@@ -23,6 +23,15 @@ public enum TurnDropReason
 
     /// <summary>The socket refused the send (buffer full, peer unreachable).</summary>
     SendFailed,
+
+    /// <summary>A TCP or TLS connection refused at accept: the total or per-source connection limit.</summary>
+    ConnectionLimit,
+
+    /// <summary>A TCP or TLS connection closed for staying silent without an allocation.</summary>
+    ConnectionIdle,
+
+    /// <summary>A TLS handshake that failed or did not finish in time.</summary>
+    TlsHandshakeFailed,
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 
 namespace VideoVisit.Media.Turn;
@@ -7,6 +8,9 @@ internal static partial class TurnLog
 {
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "TURN relay listening on UDP {UdpEndPoint} and TCP {TcpEndPoint} (realm {Realm})")]
     public static partial void Listening(ILogger logger, System.Net.IPEndPoint udpEndPoint, System.Net.IPEndPoint tcpEndPoint, string realm);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "TURN relay listening for TLS (turns:) on {TlsEndPoint}")]
+    public static partial void ListeningTls(ILogger logger, IPEndPoint tlsEndPoint);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Turn:SharedSecret is empty: generated a random secret for this process; an external relay cannot accept its credentials")]
     public static partial void GeneratedSecret(ILogger logger);

@@ -53,7 +53,11 @@ internal sealed partial class TurnServer : IDisposable
         _advertisedAddress = !string.IsNullOrWhiteSpace(options.RelayAddress) ? IPAddress.Parse(options.RelayAddress)
             : !listen.Equals(IPAddress.Any) && !listen.Equals(IPAddress.IPv6Any) ? _relayBindAddress
             : null;
+        Streams = new StreamClients(this);
     }
+
+    /// <summary>The TCP and TLS clients, whichever listener accepted them: connection limits and idle timeouts.</summary>
+    internal StreamClients Streams { get; }
 
     public TurnOptions Options { get; }
 
@@ -300,7 +304,27 @@ internal sealed partial class TurnServer : IDisposable
             return server with { Port = (ushort)bound.Port };
         }
 
-        return TransportAddress.From(PrimaryAddress.Value, (ushort)bound.Port);
+        // A UDP socket bound to the wildcard is not told which local address a datagram reached, so
+        // the 5-tuple's server address is 0.0.0.0. Answer with the address this host sends to the
+        // client from (what the routing table picks): the loopback address for a client on this
+        // machine, the LAN address for one on the LAN — the address the client reached in practice,
+        // as TCP reports it. The machine's primary address was given before, which a browser on
+        // this machine reached over loopback did not expect and the peer policy refused.
+        return TransportAddress.From(SourceAddressFor(tuple.Client), (ushort)bound.Port);
+    }
+
+    private static IPAddress SourceAddressFor(TransportAddress client)
+    {
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            probe.Connect(client.IsIPv6 ? new IPEndPoint(PrimaryAddress.Value, 9) : client.ToIPEndPoint()); // no packet is sent: this only asks the routing table
+            return ((IPEndPoint)probe.LocalEndPoint!).Address;
+        }
+        catch (SocketException)
+        {
+            return PrimaryAddress.Value;
+        }
     }
 
     private static readonly Lazy<IPAddress> PrimaryAddress = new(FindPrimaryAddress);
@@ -324,39 +348,6 @@ internal sealed partial class TurnServer : IDisposable
 
     internal RelaySocket? CreateEvenRelaySocket(bool dontFragment, bool reserveNext, out RelaySocket? next) =>
         RelaySocket.TryCreateEven(_relayBindAddress, Options.RelayPortMin, Options.RelayPortMax, dontFragment, reserveNext, out next);
-
-    /// <summary>Keeps a reserved relay socket for about 30 seconds (RFC 8656 §7.2); returns its token, or 0 when too many are held.</summary>
-    internal ulong Reserve(RelaySocket socket)
-    {
-        if (_reservations.Count >= Options.MaxAllocations)
-        {
-            socket.Dispose();
-            return 0;
-        }
-
-        var token = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-        _reservations[token] = (socket, NowTicks + TimeSpan.FromSeconds(30).Ticks);
-        return token;
-    }
-
-    /// <summary>Takes the socket a RESERVATION-TOKEN names, if it is still reserved.</summary>
-    internal RelaySocket? TakeReservation(ulong token)
-    {
-        if (!_reservations.TryRemove(token, out var reservation))
-        {
-            return null;
-        }
-
-        if (NowTicks >= reservation.ExpiresAtTicks)
-        {
-            reservation.Socket.Dispose();
-            return null;
-        }
-
-        return reservation.Socket;
-    }
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, (RelaySocket Socket, long ExpiresAtTicks)> _reservations = new();
 
     /// <summary>Deletes an allocation: removes it from the table, closes its relay socket, frees its quota.</summary>
     internal void Delete(Allocation allocation)
@@ -382,13 +373,7 @@ internal sealed partial class TurnServer : IDisposable
     {
         var now = NowTicks;
         var quarantine = TimeSpan.FromMinutes(5).Ticks;
-        foreach (var (token, reservation) in _reservations)
-        {
-            if (now >= reservation.ExpiresAtTicks && _reservations.TryRemove(token, out _))
-            {
-                reservation.Socket.Dispose();
-            }
-        }
+        Allocations.SweepHeld(now);
 
         foreach (var allocation in Allocations.All)
         {
@@ -501,10 +486,8 @@ internal sealed partial class TurnServer : IDisposable
 
     public void Dispose()
     {
-        foreach (var (_, reservation) in _reservations)
-        {
-            reservation.Socket.Dispose();
-        }
+        Streams.Dispose();
+        Allocations.DropAllHeld();
 
         foreach (var allocation in Allocations.All)
         {

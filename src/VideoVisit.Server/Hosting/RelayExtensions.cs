@@ -12,6 +12,7 @@ internal static class RelayExtensions
     public static WebApplicationBuilder AddVideoVisitRelay(this WebApplicationBuilder builder)
     {
         builder.Services.AddTurnRelay();
+        builder.AddTurnOnHttpsPort();
         builder.Services.AddHealthChecks().AddCheck<RelayHealthCheck>("relay", tags: [HealthExtensions.ReadyTag]);
         return builder;
     }

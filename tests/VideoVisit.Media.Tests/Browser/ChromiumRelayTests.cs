@@ -16,7 +16,7 @@ public sealed class ChromiumRelayTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private const string Page = """
+    internal const string Page = """
         <!doctype html><meta charset="utf-8"><title>relay test</title>
         <script>
         async function start(urls, username, credential) {
@@ -49,9 +49,14 @@ public sealed class ChromiumRelayTests
     [Theory]
     [InlineData("udp")]
     [InlineData("tcp")]
+    [InlineData("tls")]
     public async Task TwoRelayOnlyPeerConnectionsConnectThroughTheRelayAndVideoFlows(string transport)
     {
-        using var relay = RelayUnderTest.Start(o => o.AllowedPeers.Add("127.0.0.0/8"), systemTime: true);
+        using var certificate = TestCertificate.Create();
+        using var relay = RelayUnderTest.Start(o => o.AllowedPeers.Add("127.0.0.0/8"), systemTime: true, tls: certificate);
+        // Chromium reads its trust store from $HOME/.pki/nssdb: a home of its own that trusts the test CA.
+        var home = Path.Combine(certificate.Directory, "home");
+        NssTrust.Trust(Path.Combine(home, ".pki", "nssdb"), certificate.AuthorityPath);
         var captured = new ConcurrentQueue<byte[]>();
         relay.Server.ClientPacketObserver = (_, packet) =>
         {
@@ -67,6 +72,7 @@ public sealed class ChromiumRelayTests
             ExecutablePath = "/usr/bin/chromium",
             Headless = true,
             Args = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
+            Env = new Dictionary<string, string> { ["HOME"] = home },
         }).WaitAsync(Timeout);
         var context = await browser.NewContextAsync(new() { Permissions = ["camera"] }).WaitAsync(Timeout);
         var page = await context.NewPageAsync().WaitAsync(Timeout);
@@ -74,14 +80,23 @@ public sealed class ChromiumRelayTests
         await page.RouteAsync("http://127.0.0.1/relay-test", route => route.FulfillAsync(new() { ContentType = "text/html", Body = Page })).WaitAsync(Timeout);
         await page.GotoAsync("http://127.0.0.1/relay-test").WaitAsync(Timeout);
 
-        var port = transport == "udp" ? relay.UdpEndPoint.Port : relay.TcpEndPoint.Port;
+        var url = transport switch
+        {
+            "udp" => $"turn:127.0.0.1:{relay.UdpEndPoint.Port}?transport=udp",
+            "tcp" => $"turn:127.0.0.1:{relay.TcpEndPoint.Port}?transport=tcp",
+            _ => $"turns:localhost:{relay.TlsEndPoint.Port}?transport=tcp", // turns: alone: no UDP, no plain TCP offered
+        };
         var (username, password) = relay.Rest("patient-1");
-        await page.EvaluateAsync("([u, n, c]) => start(u, n, c)", new[] { $"turn:127.0.0.1:{port}?transport={transport}", username, password }).WaitAsync(Timeout);
+        await page.EvaluateAsync("([u, n, c]) => start(u, n, c)", new[] { url, username, password }).WaitAsync(Timeout);
 
         var first = await WaitForAsync(page, s => s.State == "connected" && s.Inbound > 0);
         Assert.Equal("relay", first.Local);
         Assert.Equal("relay", first.Remote);
         Assert.Equal(transport, first.RelayProtocol);
+        if (transport == "tls")
+        {
+            Assert.True(relay.Server.Streams.TlsServed >= 1, "no connection came in over TLS");
+        }
         await Task.Delay(1500);
         var later = await WaitForAsync(page, s => s.Inbound > first.Inbound);
         Assert.True(later.Inbound > first.Inbound);
@@ -104,7 +119,7 @@ public sealed class ChromiumRelayTests
         await context.CloseAsync().WaitAsync(Timeout);
     }
 
-    private static async Task<Stats> WaitForAsync(IPage page, Func<Stats, bool> condition)
+    internal static async Task<Stats> WaitForAsync(IPage page, Func<Stats, bool> condition)
     {
         var deadline = DateTime.UtcNow + Timeout;
         Stats? last = null;
@@ -123,5 +138,5 @@ public sealed class ChromiumRelayTests
         throw new TimeoutException("stats never met the condition; last: " + JsonSerializer.Serialize(last));
     }
 
-    private sealed record Stats(string State, string? Local, string? Remote, string? RelayProtocol, int Inbound);
+    internal sealed record Stats(string State, string? Local, string? Remote, string? RelayProtocol, int Inbound);
 }

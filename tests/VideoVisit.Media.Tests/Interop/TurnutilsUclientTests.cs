@@ -18,20 +18,20 @@ public sealed partial class TurnutilsUclientTests
     [InlineData("udp-send-indications", "-s")]
     [InlineData("tcp-channels", "-t")]
     [InlineData("tcp-send-indications", "-t", "-s")]
+    [InlineData("tls-channels", "-t", "-S")]
+    [InlineData("tls-send-indications", "-t", "-S", "-s")]
     public async Task EveryMessageReturnsThroughTheRelay(string mode, params string[] flags)
     {
         Assert.True(File.Exists("/usr/bin/turnutils_uclient"), "coturn is not installed (test.sh installs it)");
-        using var relay = RelayUnderTest.Start(o =>
-        {
-            o.AllowedPeers.Add("127.0.0.0/8");
-            o.AllowRfc5766ChannelNumbers = true;
-        }, systemTime: true);
+        // Only the peer policy is opened (turnutils_peer is on loopback): the channel numbers uclient
+        // picks (RFC 5766's 0x4000–0x7FFF) are accepted by default.
+        using var certificate = TestCertificate.Create();
+        using var relay = RelayUnderTest.Start(o => o.AllowedPeers.Add("127.0.0.0/8"), systemTime: true, tls: certificate);
         var peerPort = ExternalProcess.FreeUdpPort();
         await using var peer = ExternalProcess.Start("/usr/bin/turnutils_peer", "-L", "127.0.0.1", "-p", peerPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await Task.Delay(200);
 
-        var tcp = flags.Contains("-t");
-        var port = (tcp ? relay.TcpEndPoint : relay.UdpEndPoint).Port;
+        var port = (flags.Contains("-S") ? relay.TlsEndPoint : flags.Contains("-t") ? relay.TcpEndPoint : relay.UdpEndPoint).Port;
         string[] arguments =
         [
             .. flags, "-W", RelayUnderTest.Secret, "-u", "uclient", "-e", "127.0.0.1", "-r", peerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -50,6 +50,11 @@ public sealed partial class TurnutilsUclientTests
         Assert.Equal(sent, received);
         Assert.Contains("Total lost packets 0 ", output, StringComparison.Ordinal);
         Assert.DoesNotContain("ERROR", output, StringComparison.Ordinal);
+        if (flags.Contains("-S"))
+        {
+            Assert.True(relay.Server.Streams.TlsServed > 0, mode + ": no client came in over TLS");
+        }
+
         Assert.True(relay.Counters.PacketsToPeers >= sent && relay.Counters.PacketsToClients >= received, mode + ": relay counters do not show the traffic");
     }
 

@@ -11,14 +11,16 @@ public sealed class RelayUnderTest : IDisposable
 {
     public const string Secret = "test-shared-secret";
 
-    private readonly UdpListener _udp;
+    private readonly UdpListeners _udp;
     private readonly TurnTcpListener _tcp;
+    private readonly TurnTcpListener? _tls;
 
-    private RelayUnderTest(TurnServer server, UdpListener udp, TurnTcpListener tcp, ManualTimeProvider? time)
+    private RelayUnderTest(TurnServer server, UdpListeners udp, TurnTcpListener tcp, TurnTcpListener? tls, ManualTimeProvider? time)
     {
         Server = server;
         _udp = udp;
         _tcp = tcp;
+        _tls = tls;
         ManualTime = time;
     }
 
@@ -29,23 +31,35 @@ public sealed class RelayUnderTest : IDisposable
 
     public ManualTimeProvider Time => ManualTime ?? throw new InvalidOperationException("This relay runs on system time.");
 
-    public IPEndPoint UdpEndPoint => _udp.LocalEndPoint;
+    public IPEndPoint UdpEndPoint => OnLoopback(_udp.LocalEndPoint);
 
-    public IPEndPoint TcpEndPoint => _tcp.LocalEndPoint;
+    public IPEndPoint TcpEndPoint => OnLoopback(_tcp.LocalEndPoint);
+
+    // A wildcard listener is reached on 127.0.0.1 by the tests' clients.
+    private static IPEndPoint OnLoopback(IPEndPoint bound) => bound.Address.Equals(IPAddress.Any) ? new IPEndPoint(IPAddress.Loopback, bound.Port) : bound;
+
+    /// <summary>The TLS listener, when started with a certificate.</summary>
+    public IPEndPoint TlsEndPoint => _tls?.LocalEndPoint ?? throw new InvalidOperationException("This relay has no TLS listener.");
 
     public TurnCounters Counters => Server.Counters;
 
-    public static RelayUnderTest Start(Action<TurnOptions>? configure = null, bool systemTime = false)
+    /// <summary>A relay with UDP and TCP listeners, and a TLS listener too when <paramref name="tls"/> names PEM files.</summary>
+    /// <param name="wildcard">Bind every listener to 0.0.0.0 as the relay's default does (clients still use 127.0.0.1).</param>
+    public static RelayUnderTest Start(Action<TurnOptions>? configure = null, bool systemTime = false, TestCertificate? tls = null, bool wildcard = false)
     {
-        var options = new TurnOptions { ListenAddress = "127.0.0.1", ListenPort = 0, SharedSecret = Secret, Realm = "videovisit" };
+        var options = new TurnOptions { ListenAddress = wildcard ? "0.0.0.0" : "127.0.0.1", ListenPort = 0, SharedSecret = Secret, Realm = "videovisit" };
+        var bind = wildcard ? IPAddress.Any : IPAddress.Loopback;
         configure?.Invoke(options);
         var time = systemTime ? null : new ManualTimeProvider();
         var server = new TurnServer(options, () => Secret, (TimeProvider?)time ?? TimeProvider.System, NullLogger.Instance);
-        var udp = new UdpListener(server, new IPEndPoint(IPAddress.Loopback, 0));
-        var tcp = new TurnTcpListener(server, new IPEndPoint(IPAddress.Loopback, 0), options.MaxTcpConnections);
+        var udp = new UdpListeners(server, new IPEndPoint(bind, 0));
+        var tcp = new TurnTcpListener(server, new IPEndPoint(bind, 0));
+        var tlsListener = tls is null ? null
+            : new TurnTcpListener(server, new IPEndPoint(IPAddress.Loopback, 0), new TlsCertificateSource(tls.CertificatePath, tls.KeyPath));
         udp.Start();
         tcp.Start();
-        return new RelayUnderTest(server, udp, tcp, time);
+        tlsListener?.Start();
+        return new RelayUnderTest(server, udp, tcp, tlsListener, time);
     }
 
     /// <summary>REST credentials for <paramref name="user"/>, valid for an hour of the relay's clock unless told.</summary>
@@ -56,6 +70,7 @@ public sealed class RelayUnderTest : IDisposable
     {
         _udp.Dispose();
         _tcp.Dispose();
+        _tls?.Dispose();
         Server.Dispose();
     }
 }

@@ -20,13 +20,59 @@ public sealed class TestClient : IDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<byte[]>> _pending = new();
     private readonly CancellationTokenSource _stop = new();
 
-    private TestClient(Socket socket, EndPoint server, bool tcp)
+    private readonly Stream? _stream;
+
+    private TestClient(Socket socket, EndPoint server, bool tcp, Stream? stream = null)
     {
         _socket = socket;
         _server = server;
         _tcp = tcp;
+        _stream = stream;
         _ = ReceiveLoopAsync();
     }
+
+    /// <summary>The certificate the server presented (TLS clients).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ServerCertificate { get; private set; }
+
+    /// <summary>The ALPN protocol the server chose (TLS clients).</summary>
+    public string? NegotiatedProtocol { get; private set; }
+
+    /// <summary>A TURN-over-TLS client trusting only <paramref name="authority"/>, offering ALPN <paramref name="alpn"/>.</summary>
+    public static async Task<TestClient> TlsAsync(IPEndPoint server, System.Security.Cryptography.X509Certificates.X509Certificate2 authority, string? alpn = "stun.turn", string host = "localhost")
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(server).WaitAsync(Timeout);
+        var ssl = new System.Net.Security.SslStream(new NetworkStream(socket, ownsSocket: false));
+        var options = new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = host,
+            CertificateChainPolicy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+            {
+                TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { authority },
+                RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+            },
+        };
+        if (alpn is not null)
+        {
+            options.ApplicationProtocols = [new System.Net.Security.SslApplicationProtocol(alpn)];
+        }
+
+        await ssl.AuthenticateAsClientAsync(options).WaitAsync(Timeout);
+        return new TestClient(socket, server, true, ssl)
+        {
+            ServerCertificate = new System.Security.Cryptography.X509Certificates.X509Certificate2(ssl.RemoteCertificate!),
+            NegotiatedProtocol = ssl.NegotiatedApplicationProtocol.ToString(),
+        };
+    }
+
+    /// <summary>True once the server closed the connection (stream clients).</summary>
+    public bool Closed => _closed.Task.IsCompleted;
+
+    /// <summary>Waits until the server closes the connection; false if it is still open after <paramref name="wait"/>.</summary>
+    public async Task<bool> WaitClosedAsync(TimeSpan wait) => await Task.WhenAny(_closed.Task, Task.Delay(wait)) == _closed.Task;
+
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
@@ -37,16 +83,29 @@ public sealed class TestClient : IDisposable
         return new TestClient(socket, server, false);
     }
 
-    public static async Task<TestClient> TcpAsync(IPEndPoint server)
+    public static async Task<TestClient> TcpAsync(IPEndPoint server, IPAddress? from = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (from is not null)
+        {
+            socket.Bind(new IPEndPoint(from, 0));
+        }
+
         await socket.ConnectAsync(server).WaitAsync(Timeout);
         return new TestClient(socket, server, true);
     }
 
     public void SendRaw(byte[] packet)
     {
-        if (_tcp)
+        if (_stream is not null)
+        {
+            lock (_stream)
+            {
+                _stream.Write(packet);
+                _stream.Flush();
+            }
+        }
+        else if (_tcp)
         {
             _socket.Send(packet);
         }
@@ -114,9 +173,12 @@ public sealed class TestClient : IDisposable
         {
             while (!_stop.IsCancellationRequested)
             {
-                var n = await _socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, _stop.Token);
+                var n = _stream is not null
+                    ? await _stream.ReadAsync(buffer.AsMemory(filled), _stop.Token)
+                    : await _socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, _stop.Token);
                 if (n == 0)
                 {
+                    _closed.TrySetResult();
                     return;
                 }
 
@@ -146,8 +208,9 @@ public sealed class TestClient : IDisposable
                 filled -= consumed;
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
         {
+            _closed.TrySetResult();
         }
     }
 
@@ -166,6 +229,7 @@ public sealed class TestClient : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
+        _stream?.Dispose();
         _socket.Dispose();
         _stop.Dispose();
     }

@@ -383,7 +383,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
 #pragma warning restore CA5350
             BinaryPrimitives.WriteUInt16BigEndian(output.AsSpan(2), (ushort)(end - 20 + 32));
             BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(end + 24), 0x80280004);
-            BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(end + 28), Crc32.Compute(output.AsSpan(0, end + 24)) ^ 0x5354554E);
+            BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(end + 28), System.IO.Hashing.Crc32.HashToUInt32(output.AsSpan(0, end + 24)) ^ 0x5354554E);
             return output;
         }
 

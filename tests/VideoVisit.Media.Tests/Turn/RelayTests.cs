@@ -217,13 +217,42 @@ public sealed class RelayTests : IDisposable
 
     [Theory]
     [InlineData(0x3FFF)]
-    [InlineData(0x5000)]
+    [InlineData(0x8000)]
     public async Task AChannelNumberOutsideTheRangeGets400(int channel)
     {
         var (client, credentials, _) = await AllocatedClientAsync();
         using var __ = client;
         using var peer = new TestPeer();
         Assert.Equal(400, (await client.RequestAsync(StunBuilder.ChannelBind(credentials, (ushort)channel, Addresses.Of(peer.EndPoint)))).ErrorCode);
+    }
+
+    [Theory]
+    [InlineData(0x5000)]
+    [InlineData(0x7FFF)]
+    public async Task ChannelNumbersOfRfc5766AreAcceptedByDefaultAsCoturnDoes(int channel)
+    {
+        var (client, credentials, _) = await AllocatedClientAsync();
+        using var __ = client;
+        using var peer = new TestPeer();
+        var bound = await client.RequestAsync(StunBuilder.ChannelBind(credentials, (ushort)channel, Addresses.Of(peer.EndPoint)));
+        Assert.True(bound.IsSuccess, "error " + bound.ErrorCode);
+    }
+
+    [Fact]
+    public async Task TheStrictRfc8656RangeRefusesChannel0x5000WhenSwitchedOn()
+    {
+        using var relay = RelayUnderTest.Start(o =>
+        {
+            o.AllowedPeers.Add("127.0.0.0/8");
+            o.AllowRfc5766ChannelNumbers = false;
+        });
+        using var client = TestClient.Udp(relay.UdpEndPoint);
+        var (u, p) = relay.Rest();
+        var (credentials, allocated) = await client.AllocateAsync(u, p);
+        Assert.True(allocated.IsSuccess);
+        using var peer = new TestPeer();
+        Assert.Equal(400, (await client.RequestAsync(StunBuilder.ChannelBind(credentials, 0x5000, Addresses.Of(peer.EndPoint)))).ErrorCode);
+        Assert.True((await client.RequestAsync(StunBuilder.ChannelBind(credentials, 0x4FFF, Addresses.Of(peer.EndPoint)))).IsSuccess);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ internal static class FingerprintAttribute
 
         // The length field already counts FINGERPRINT, since it is the last attribute.
         var expected = BinaryPrimitives.ReadUInt32BigEndian(message.Raw[(offset + 4)..]);
-        return (Crc32.Compute(message.Raw[..offset]) ^ XorValue) == expected;
+        return (System.IO.Hashing.Crc32.HashToUInt32(message.Raw[..offset]) ^ XorValue) == expected;
     }
 
     public static void Write(ref StunWriter writer) => writer.WriteFingerprint();

@@ -72,22 +72,40 @@ internal static class AllocateHandler
             }
         }
 
-        // Step 8: quotas, total and per user.
-        if (!server.Allocations.TryReserve(credential.UserId))
-        {
-            server.SendError(request, context, 486, "Allocation Quota Reached");
-            return;
-        }
-
-        // Step 9: a relayed transport address (the reserved one, an even one, or any); none free is 508.
+        // Step 8: quotas, total and per user. A port held for a RESERVATION-TOKEN already counts
+        // against its holder's quota; taking it moves that slot to this allocation.
+        RelaySocket? relay;
         RelaySocket? reserved = null;
         var dontFragment = DontFragmentAttribute.IsPresent(request);
-        var relay = hasToken ? server.TakeReservation(token)
-            : hasEvenPort ? server.CreateEvenRelaySocket(dontFragment, reserveNext, out reserved)
-            : server.CreateRelaySocket(dontFragment);
+        if (hasToken)
+        {
+            // Step 9: the relayed transport address the token holds; none is 508.
+            relay = server.Allocations.TakeHeld(token, credential.UserId, server.NowTicks, out var quotaReached);
+            if (quotaReached)
+            {
+                server.SendError(request, context, 486, "Allocation Quota Reached");
+                return;
+            }
+        }
+        else
+        {
+            if (!server.Allocations.TryReserve(credential.UserId))
+            {
+                server.SendError(request, context, 486, "Allocation Quota Reached");
+                return;
+            }
+
+            // Step 9: an even port (and its neighbour held back), or any.
+            relay = hasEvenPort ? server.CreateEvenRelaySocket(dontFragment, reserveNext, out reserved)
+                : server.CreateRelaySocket(dontFragment);
+            if (relay is null)
+            {
+                server.Allocations.Release(credential.UserId);
+            }
+        }
+
         if (relay is null)
         {
-            server.Allocations.Release(credential.UserId);
             TurnLog.NoRelayPort(server.Log);
             server.SendError(request, context, 508, "Insufficient Capacity");
             return;
@@ -119,7 +137,7 @@ internal static class AllocateHandler
         relay.Start(server, allocation);
         server.Counters.AllocationCreated();
         TurnLog.AllocationCreated(server.Log, allocation.RelayedAddress.Port, context.Tuple.Transport, lifetime);
-        allocation.ReservationToken = reserved is null ? 0 : server.Reserve(reserved);
+        allocation.ReservationToken = reserved is null ? 0 : server.Allocations.Hold(reserved, credential.UserId, server.NowTicks);
         SendSuccess(server, request, context, allocation);
     }
 

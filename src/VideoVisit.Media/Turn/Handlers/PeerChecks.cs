@@ -12,7 +12,7 @@ internal static class PeerChecks
     /// </summary>
     public static int Check(TurnServer server, TransportAddress peer, string method)
     {
-        if (!server.Policy.IsAllowed(peer))
+        if (!IsAllowed(server, peer))
         {
             TurnLog.PeerDenied(server.Log, method);
             return 403;
@@ -20,6 +20,17 @@ internal static class PeerChecks
 
         return peer.IsIPv6 ? 443 : 0;
     }
+
+    /// <summary>
+    /// The peer policy, with one exception: a peer that is exactly (address and port) a relayed
+    /// transport address of this relay's own live allocations. Two clients that both relay through
+    /// this server are each other's peers at those addresses; on a LAN or one machine they are
+    /// private or loopback addresses, which the policy otherwise refuses. Only our own relay sockets
+    /// are reachable this way (never another service on that address), and such a packet reaches the
+    /// other client only through its own permission, so the policy stays as strict for everything else.
+    /// </summary>
+    public static bool IsAllowed(TurnServer server, in TransportAddress peer) =>
+        server.Policy.IsAllowed(peer) || server.Allocations.IsRelayedAddress(peer);
 
     public static string Reason(int code) => code switch
     {

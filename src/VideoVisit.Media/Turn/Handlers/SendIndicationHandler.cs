@@ -21,7 +21,9 @@ internal static class SendIndicationHandler
             return;
         }
 
-        if (!allocation.HasPermission(peer, now))
+        // The permission is per IP (RFC 8656 §9); the port is checked against the policy too, so a
+        // permission granted for one of this relay's own addresses reaches only its relay sockets.
+        if (!allocation.HasPermission(peer, now) || !PeerChecks.IsAllowed(server, peer))
         {
             server.Counters.Drop(TurnDropReason.NoPermission);
             return;
