@@ -217,3 +217,13 @@ export function releaseMedia() {
 export function canChooseSpeaker() {
   return typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
 }
+
+/** Whether this browser can share a screen or window (desktop browsers; not iOS or Android). */
+export function canShareScreen() {
+  return typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getDisplayMedia === 'function';
+}
+
+/** Asks the person to pick a screen or window to share (the browser's own picker). */
+export function startScreenCapture(): Promise<MediaStream> {
+  return navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false });
+}
