@@ -29,6 +29,8 @@ export interface Participant {
   onBehalfOfName?: string | null;
   state: ParticipantState;
   waitingSince?: string | null;
+  /** The server's place in the waiting line (1 = next), when it sends one. */
+  placeInLine?: number | null;
   precheck?: PrecheckSummary | null;
 }
 
@@ -125,6 +127,7 @@ export function normalizeSnapshot(raw: unknown): VisitSnapshot {
       onBehalfOfName: behalf && typeof behalf === 'object' ? String(behalf.displayName ?? behalf.id ?? '') : (p.onBehalfOfName as string | null) ?? null,
       state: String(p.state ?? 'waiting').toLowerCase(),
       waitingSince: (p.waitingSince ?? null) as string | null,
+      placeInLine: typeof p.placeInLine === 'number' ? p.placeInLine : null,
       precheck: normalizePrecheck(p.precheck ?? p.precheckSummary),
       };
     }),

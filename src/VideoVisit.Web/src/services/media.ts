@@ -166,7 +166,8 @@ export async function acquireMedia(choice: DeviceChoice = state.choice): Promise
       microphoneId: stream?.getAudioTracks()[0]?.getSettings().deviceId ?? choice.microphoneId,
     },
   });
-  await refreshDevices();
+  // The device list fills the pickers; nothing waits on it (it can take a while on a busy machine).
+  void refreshDevices();
   return state;
 }
 

@@ -35,6 +35,8 @@ export interface PeerInfo {
   lossPercent?: number;
   jitterMs?: number;
   availableKbps?: number;
+  /** The loudness of their audio as received (0–1), for the active speaker. */
+  audioLevel?: number;
   quality: Quality;
   qualityReason: QualityReason;
   /** What we send to this peer: false = audio only because the path cannot carry video. */
@@ -468,6 +470,7 @@ export class PeerMesh {
           lossPercent: round(sample.lossPercent),
           jitterMs: summary.jitterMs,
           availableKbps: summary.availableKbps,
+          audioLevel: summary.audioLevel === undefined ? undefined : Math.round(summary.audioLevel * 100) / 100,
           quality,
           qualityReason: reason,
           sendingVideo: peer.plan.video,
@@ -535,6 +538,7 @@ export function readStats(report: RTCStatsReport): {
   remoteLossPercent?: number;
   jitterMs?: number;
   availableKbps?: number;
+  audioLevel?: number;
 } {
   const stats = report as unknown as StatsLike;
   const path = selectedPath(report);
@@ -542,7 +546,11 @@ export function readStats(report: RTCStatsReport): {
   let received = 0;
   let jitter: number | undefined;
   let remoteLoss: number | undefined;
+  let audioLevel: number | undefined;
   stats.forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'audio' && typeof s.audioLevel === 'number') {
+      audioLevel = Math.max(audioLevel ?? 0, s.audioLevel);
+    }
     if (s.type === 'inbound-rtp') {
       lost += Number(s.packetsLost ?? 0);
       received += Number(s.packetsReceived ?? 0);
@@ -561,6 +569,7 @@ export function readStats(report: RTCStatsReport): {
     remoteLossPercent: remoteLoss,
     jitterMs: jitter === undefined ? undefined : Math.round(jitter),
     availableKbps,
+    audioLevel,
   };
 }
 

@@ -10,10 +10,13 @@ export function todays(appointments: Appointment[], now = new Date()) {
   return appointments.filter((a) => isToday(a.start, now) || isToday(a.end, now)).sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
 }
 
-export function waitingList(participants: Participant[]) {
-  return participants
-    .filter((p) => p.state === 'waiting')
-    .sort((a, b) => Date.parse(a.waitingSince ?? '') - Date.parse(b.waitingSince ?? ''));
+/**
+ * Who waits, in the server's waiting order. The server defines the order (participants arrive in it
+ * and may carry `placeInLine`, which the console shows); the console never re-sorts, by
+ * `waitingSince` or anything else, so it cannot drift from what the patients are told.
+ */
+export function waitingList(participants: Participant[]): Participant[] {
+  return participants.filter((p) => p.state === 'waiting');
 }
 
 export function formatWait(fromIso: string | null | undefined, now: number) {
