@@ -33,6 +33,13 @@ echo "== building (Release)"
 dotnet build VideoVisit.sln -c Release -nologo -clp:ErrorsOnly
 
 status=0
+# The web app's pure logic (precheck verdicts, negotiation, quality, console order, i18n) with Vitest.
+echo "== web app unit tests (Vitest)"
+if ! (cd src/VideoVisit.Web && npm test -- --reporter=default --reporter=junit --outputFile.junit="$results/web-unit.xml"); then
+  echo "web app unit tests FAILED"
+  status=1
+fi
+
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"
