@@ -453,11 +453,12 @@ export class PeerMesh {
       if (peer.pc.connectionState !== 'connected') continue;
       try {
         const summary = readStats(await peer.pc.getStats());
-        const lossPercent = intervalLoss(peer.lastCounters, summary.counters) ?? summary.remoteLossPercent;
+        const remoteLoss = peer.plan.video ? summary.remoteLossPercent : summary.remoteAudioLossPercent;
+        const lossPercent = intervalLoss(peer.lastCounters, summary.counters) ?? remoteLoss;
         peer.lastCounters = summary.counters;
         const sample = {
           rttMs: summary.path.rttMs,
-          lossPercent: Math.max(lossPercent ?? 0, summary.remoteLossPercent ?? 0),
+          lossPercent: Math.max(lossPercent ?? 0, remoteLoss ?? 0),
           jitterMs: summary.jitterMs,
           availableKbps: summary.availableKbps,
         };
@@ -536,6 +537,7 @@ export function readStats(report: RTCStatsReport): {
   path: PathSummary;
   counters: { received: number; lost: number };
   remoteLossPercent?: number;
+  remoteAudioLossPercent?: number;
   jitterMs?: number;
   availableKbps?: number;
   audioLevel?: number;
@@ -546,6 +548,7 @@ export function readStats(report: RTCStatsReport): {
   let received = 0;
   let jitter: number | undefined;
   let remoteLoss: number | undefined;
+  let remoteAudioLoss: number | undefined;
   let audioLevel: number | undefined;
   stats.forEach((s) => {
     if (s.type === 'inbound-rtp' && s.kind === 'audio' && typeof s.audioLevel === 'number') {
@@ -557,7 +560,10 @@ export function readStats(report: RTCStatsReport): {
       if (typeof s.jitter === 'number') jitter = Math.max(jitter ?? 0, s.jitter * 1000);
     }
     if (s.type === 'remote-inbound-rtp' && typeof s.fractionLost === 'number') {
-      remoteLoss = Math.max(remoteLoss ?? 0, s.fractionLost * 100);
+      // A paused video sender gets no new receiver reports: its last fractionLost stays as it was,
+      // so while only audio is sent, only audio's report counts.
+      if (s.kind === 'audio') remoteAudioLoss = Math.max(remoteAudioLoss ?? 0, s.fractionLost * 100);
+      else remoteLoss = Math.max(remoteLoss ?? 0, s.fractionLost * 100);
     }
   });
   let availableKbps: number | undefined;
@@ -566,7 +572,8 @@ export function readStats(report: RTCStatsReport): {
   return {
     path,
     counters: { received, lost },
-    remoteLossPercent: remoteLoss,
+    remoteLossPercent: remoteLoss === undefined ? remoteAudioLoss : Math.max(remoteLoss, remoteAudioLoss ?? 0),
+    remoteAudioLossPercent: remoteAudioLoss,
     jitterMs: jitter === undefined ? undefined : Math.round(jitter),
     availableKbps,
     audioLevel,

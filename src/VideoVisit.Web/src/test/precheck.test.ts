@@ -109,13 +109,13 @@ describe('connection test', () => {
   });
 
   it('reports the test in the summary the professional sees, and reads it back', () => {
-    const path: PathMeasurement = { state: 'done', results: [], best: udp({ rttMs: 12, jitterMs: 2, lossPercent: 0.5, kbps: 2100 }), verdict: 'good' };
+    const path: PathMeasurement = { state: 'done', results: [], best: udp({ rttMs: 12, jitterMs: 2.5, lossPercent: 0.5, kbps: 2100 }), verdict: 'good' };
     const report = finish({ ...findings(), path }, true);
     const line = summaryLine(report);
-    expect(line).toBe('path: good udp rtt 12 ms jitter 2 ms loss 0.5 % 2100 kbit/s | all checks passed');
+    expect(line).toBe('path: good udp rtt 12 ms jitter 2.5 ms loss 0.5 % 2100 kbit/s | all checks passed');
     expect(networkFromSummary(line)).toEqual({
       devices: 'all checks passed',
-      network: { verdict: 'good', transport: 'udp', rttMs: 12, jitterMs: 2, lossPercent: 0.5, kbps: 2100 },
+      network: { verdict: 'good', transport: 'udp', rttMs: 12, jitterMs: 2.5, lossPercent: 0.5, kbps: 2100 },
     });
     expect(networkFromSummary(summaryLine(finish(findings(), true)))).toEqual({ devices: 'all checks passed', network: { verdict: 'measuring' } });
     expect(networkFromSummary('camera-denied')).toEqual({ devices: 'camera-denied', network: null });

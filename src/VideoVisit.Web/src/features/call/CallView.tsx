@@ -96,7 +96,7 @@ export function CallView({
       const el = root.current;
       if (!el) return;
       const top = el.getBoundingClientRect().top + window.scrollY;
-      setHeight(Math.max(320, window.innerHeight - top));
+      setHeight(Math.max(200, window.innerHeight - top));
       setPortrait(window.innerHeight > window.innerWidth);
     };
     fit();

@@ -21,6 +21,8 @@ export interface CallDebug {
   /** Test hooks: hold incoming signals, and renegotiate every connection now. */
   holdSignals: (hold: boolean) => void;
   renegotiate: () => void;
+  /** The screen this page shares (a test ends its track as the browser's "Stop sharing" bar does). */
+  screen: () => MediaStream | null;
 }
 
 declare global {
@@ -38,6 +40,7 @@ const debug: CallDebug = {
   negotiation: () => null,
   holdSignals: () => undefined,
   renegotiate: () => undefined,
+  screen: () => null,
 };
 const mark = (name: string) => {
   debug.marks[name] ??= performance.now();
@@ -153,6 +156,7 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
   // Screen share: a getDisplayMedia track sent to everyone; stopping from the browser's own bar
   // ends the track, which we notice and stop sharing.
   useEffect(() => {
+    debug.screen = () => screen;
     if (!screen) return;
     const track = screen.getVideoTracks()[0];
     if (!track) return;

@@ -231,7 +231,7 @@ export function networkFromSummary(summary: string | null | undefined): { device
   const bar = summary.indexOf(' | ');
   const devices = bar >= 0 ? summary.slice(bar + 3) : '';
   const rest = summary.slice('path: '.length, bar >= 0 ? bar : undefined).trim();
-  const m = rest.match(/^(good|fair|poor) (udp|tcp|tls) rtt (\d+) ms jitter (\d+) ms loss ([\d.]+) % (\d+) kbit\/s/);
+  const m = rest.match(/^(good|fair|poor) (udp|tcp|tls) rtt (\d+) ms jitter ([\d.]+) ms loss ([\d.]+) % (\d+) kbit\/s/);
   if (m) {
     return {
       devices,
