@@ -361,16 +361,19 @@ export function ControlButton({
   badge?: string;
   danger?: boolean;
 }) {
+  // WCAG 2.5.3 (label in name): the accessible name starts with, or contains, the visible text.
+  const name = label.toLocaleLowerCase().includes(short.toLocaleLowerCase()) ? label : `${short} – ${label}`;
   return (
     <button
       type="button"
       className={`control${danger ? ' danger' : ''}`}
-      aria-label={label}
+      aria-label={name}
+      data-badge={badge}
       aria-pressed={pressed}
       aria-expanded={expanded}
       aria-controls={expanded ? controls : undefined}
       aria-keyshortcuts={shortcut}
-      title={shortcut ? `${label} (${shortcut})` : label}
+      title={shortcut ? `${name} (${shortcut})` : name}
       data-testid={testId}
       onClick={onClick}
     >
@@ -378,11 +381,6 @@ export function ControlButton({
       <span className="control-text" aria-hidden="true">
         {short}
       </span>
-      {badge && (
-        <span className="control-badge" data-testid={`${testId}-badge`} aria-hidden="true">
-          {badge}
-        </span>
-      )}
     </button>
   );
 }
