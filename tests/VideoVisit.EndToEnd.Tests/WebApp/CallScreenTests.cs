@@ -256,7 +256,15 @@ public sealed class CallScreenTests(ChromiumFixture chromium) : IClassFixture<Ch
             ["uploadThroughput"] = -1,
             ["packetLoss"] = 0,
         });
-        await fallback.WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 60_000 });
+        try
+        {
+            await fallback.WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 60_000 });
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"video did not come back: patient {await DiagnosticsAsync(patient)}, doctor {await DiagnosticsAsync(doctor)}", e);
+        }
+
         var back = Assert.Single(await PeersAsync(patient));
         Assert.True(back.GetProperty("sendingVideo").GetBoolean());
         await Task.WhenAll(WaitForRemoteVideosPlayingAsync(doctor, 1), WaitForRemoteVideosPlayingAsync(patient, 1));

@@ -85,6 +85,7 @@ interface Peer {
   screenSender?: RTCRtpSender;
   plan: SendPlan;
   lastCounters?: { received: number; lost: number };
+  lastReceived?: Map<string, number>;
   info: PeerInfo;
 }
 
@@ -452,7 +453,8 @@ export class PeerMesh {
     for (const peer of this.peers.values()) {
       if (peer.pc.connectionState !== 'connected') continue;
       try {
-        const summary = readStats(await peer.pc.getStats());
+        const summary = readStats(await peer.pc.getStats(), peer.lastReceived);
+        peer.lastReceived = summary.receivedById;
         const remoteLoss = peer.plan.video ? summary.remoteLossPercent : summary.remoteAudioLossPercent;
         const lossPercent = intervalLoss(peer.lastCounters, summary.counters) ?? remoteLoss;
         peer.lastCounters = summary.counters;
@@ -533,7 +535,11 @@ interface StatsLike {
 type PathSummary = Pick<PeerInfo, 'path' | 'localCandidateType' | 'remoteCandidateType' | 'relayProtocol' | 'rttMs'>;
 
 /** The selected pair, loss counters, jitter, the other side's view of our loss, the send estimate. */
-export function readStats(report: RTCStatsReport): {
+export function readStats(
+  report: RTCStatsReport,
+  previousReceived: ReadonlyMap<string, number> = new Map(),
+): {
+  receivedById: Map<string, number>;
   path: PathSummary;
   counters: { received: number; lost: number };
   remoteLossPercent?: number;
@@ -550,14 +556,21 @@ export function readStats(report: RTCStatsReport): {
   let remoteLoss: number | undefined;
   let remoteAudioLoss: number | undefined;
   let audioLevel: number | undefined;
+  const receivedById = new Map<string, number>();
   stats.forEach((s) => {
     if (s.type === 'inbound-rtp' && s.kind === 'audio' && typeof s.audioLevel === 'number') {
       audioLevel = Math.max(audioLevel ?? 0, s.audioLevel);
     }
     if (s.type === 'inbound-rtp') {
+      const got = Number(s.packetsReceived ?? 0);
       lost += Number(s.packetsLost ?? 0);
-      received += Number(s.packetsReceived ?? 0);
-      if (typeof s.jitter === 'number') jitter = Math.max(jitter ?? 0, s.jitter * 1000);
+      received += got;
+      receivedById.set(String(s.id), got);
+      // A stream that has stopped (the other side paused its video) keeps its last jitter: only
+      // streams still arriving say anything about the path now.
+      const before = previousReceived.get(String(s.id));
+      const flowing = before === undefined || got > before;
+      if (flowing && typeof s.jitter === 'number') jitter = Math.max(jitter ?? 0, s.jitter * 1000);
     }
     if (s.type === 'remote-inbound-rtp' && typeof s.fractionLost === 'number') {
       // A paused video sender gets no new receiver reports: its last fractionLost stays as it was,
@@ -570,6 +583,7 @@ export function readStats(report: RTCStatsReport): {
   const pair = selectedPair(stats);
   if (pair && typeof pair.availableOutgoingBitrate === 'number') availableKbps = Math.round(pair.availableOutgoingBitrate / 1000);
   return {
+    receivedById,
     path,
     counters: { received, lost },
     remoteLossPercent: remoteLoss === undefined ? remoteAudioLoss : Math.max(remoteLoss, remoteAudioLoss ?? 0),

@@ -46,6 +46,8 @@ export async function sampleLuminance(
     } catch {
       break;
     }
+    // One bright, textured frame proves the lens is not covered; only a dark one needs the rest.
+    if (!looksCovered(samples.slice(-1))) break;
   }
   const luminance = samples.length ? Math.round(Math.max(...samples.map((s) => s.mean))) : undefined;
   return { luminance, covered: looksCovered(samples), width: video.videoWidth, height: video.videoHeight };
@@ -78,7 +80,10 @@ export function levelMeter(stream: MediaStream): { read: () => number; running: 
   };
 }
 
-/** Peak RMS over ~1 s; silent when it never rises above the noise floor of a real microphone. */
+/** Below this peak RMS a working microphone hears nothing (muted hardware); a real one's noise floor is above. */
+const silentBelow = 0.0005;
+
+/** Peak RMS over up to ~1 s (stops as soon as sound is heard); silent when it never rises above the noise floor of a real microphone. */
 export async function measureMicrophone(stream: MediaStream): Promise<{ peakLevel?: number; silent: boolean | null }> {
   const meter = levelMeter(stream);
   if (!meter) return { silent: null };
@@ -87,10 +92,12 @@ export async function measureMicrophone(stream: MediaStream): Promise<{ peakLeve
     for (let i = 0; i < 25; i++) {
       await sleep(40);
       peak = Math.max(peak, meter.read());
+      // Sound heard from a running graph settles it; only silence needs the whole second.
+      if (i >= 2 && peak >= silentBelow && meter.running()) break;
     }
     // A suspended audio context reads zeros: that says nothing about the microphone.
     if (!meter.running()) return { silent: null };
-    return { peakLevel: Math.round(peak * 10000) / 10000, silent: peak < 0.0005 };
+    return { peakLevel: Math.round(peak * 10000) / 10000, silent: peak < silentBelow };
   } finally {
     meter.stop();
   }
