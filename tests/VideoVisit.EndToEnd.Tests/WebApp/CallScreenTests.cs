@@ -318,10 +318,8 @@ public sealed class CallScreenTests(ChromiumFixture chromium) : IClassFixture<Ch
         await test.WaitForAsync(new() { Timeout = 30_000 });
         Assert.Equal("good", await test.GetAttributeAsync("data-path-verdict", new() { Timeout = WaitMs }));
         var results = (await test.GetAttributeAsync("data-path-results", new() { Timeout = WaitMs }) ?? "").Split(' ');
-        Assert.Contains("udp:connected", results);
-        Assert.Contains("tcp:connected", results);
-        // TLS is measured when the server offers turns:, and said to be not offered otherwise.
-        Assert.True(results.Contains("tls:not-offered") || results.Contains("tls:connected") || results.Contains("tls:failed"), string.Join(' ', results));
+        // UDP works on loopback, so the test stops there (TCP, then TLS, only when UDP fails).
+        Assert.Equal(["udp:connected"], results);
         var figures = await page.TextContentAsync("[data-testid=path-figures]", new() { Timeout = WaitMs }) ?? "";
         Assert.Matches(@"Through UDP: round trip \d+ ms, jitter [\d.]+ ms, loss [\d.]+ %, \d+ kbit/s", figures);
         var report = await PrecheckReportAsync(page);

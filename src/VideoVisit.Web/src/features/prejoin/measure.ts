@@ -173,6 +173,13 @@ export async function measureRelayPath(
   const offeredKbps = options.kbps ?? 2500;
   const a = new RTCPeerConnection({ iceServers: servers, iceTransportPolicy: 'relay' });
   const b = new RTCPeerConnection({ iceServers: servers, iceTransportPolicy: 'relay' });
+  // Closing releases the two relay allocations at once; a page that goes away mid-test must not
+  // leave them held until they expire (the relay allows a person only so many).
+  const release = () => {
+    a.close();
+    b.close();
+  };
+  window.addEventListener('pagehide', release);
   try {
     a.onicecandidate = (e) => e.candidate && void b.addIceCandidate(e.candidate).catch(() => undefined);
     b.onicecandidate = (e) => e.candidate && void a.addIceCandidate(e.candidate).catch(() => undefined);
@@ -227,8 +234,8 @@ export async function measureRelayPath(
   } catch {
     return null;
   } finally {
-    a.close();
-    b.close();
+    window.removeEventListener('pagehide', release);
+    release();
   }
 }
 

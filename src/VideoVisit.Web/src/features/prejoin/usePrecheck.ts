@@ -99,24 +99,26 @@ async function checkNetwork(): Promise<NetworkFindings> {
 }
 
 /**
- * The connection test: each transport our relay offers, in the order calls prefer them (UDP, then
- * TCP, then TLS when `turns:` is offered), measured for a moment through the relay and back.
+ * The connection test: through our relay in the order calls prefer it — UDP, then TCP, then TLS when
+ * `turns:` is offered — stopping at the first that works (each try takes two relay allocations, and
+ * the relay allows a person only so many at once).
  */
 async function measurePath(turn: ReturnType<typeof splitTurnServers>, update: (path: PathMeasurement) => void): Promise<PathMeasurement> {
   const started = performance.now();
   const results: TransportResult[] = [];
-  const plan: Array<[Transport, RTCIceServer[], number]> = [
-    ['udp', turn.udp, 2],
-    ['tcp', turn.tcp, 1],
-    ['tls', turn.tls, 1],
+  const plan: Array<[Transport, RTCIceServer[]]> = [
+    ['udp', turn.udp],
+    ['tcp', turn.tcp],
+    ['tls', turn.tls],
   ];
   update({ state: 'measuring', results: [] });
-  for (const [transport, servers, seconds] of plan) {
+  for (const [transport, servers] of plan) {
+    if (bestTransport(results)) break;
     if (servers.length === 0) {
       results.push({ transport, outcome: 'not-offered' });
       continue;
     }
-    const figures = await measureRelayPath(servers, { seconds, connectTimeoutMs: 3000 });
+    const figures = await measureRelayPath(servers, { seconds: 2, connectTimeoutMs: 3000 });
     results.push(figures ? { transport, outcome: 'connected', ...figures } : { transport, outcome: 'failed' });
     update({ state: 'measuring', results: [...results] });
   }
