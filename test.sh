@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
-packets=(chromium firefox-esr webkit2gtk-driver xvfb coturn docker-compose libnss3-tools)
+packages=(chromium firefox-esr webkit2gtk-driver xvfb coturn docker-compose libnss3-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -33,6 +33,13 @@ echo "== building (Release)"
 dotnet build VideoVisit.sln -c Release -nologo -clp:ErrorsOnly
 
 status=0
+# The web app's pure logic (precheck verdicts, negotiation, quality, console order, i18n) with Vitest.
+echo "== web app unit tests (Vitest)"
+if ! (cd src/VideoVisit.Web && npm test -- --reporter=default --reporter=junit --outputFile.junit="$results/web-unit.xml"); then
+  echo "web app unit tests FAILED"
+  status=1
+fi
+
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"

@@ -121,8 +121,19 @@ internal static class WebAppDriver
 
     public static async Task SendChatAsync(IPage page, string text)
     {
+        await OpenCallChatAsync(page);
         await page.FillAsync("[data-testid=chat-input]", text, new() { Timeout = WaitMs });
         await page.ClickAsync("[data-testid=chat-send]", new() { Timeout = WaitMs });
+    }
+
+    /// <summary>In a call the chat is a panel (closed at first on a narrow screen): open it if needed.</summary>
+    public static async Task OpenCallChatAsync(IPage page)
+    {
+        var toggle = page.Locator("[data-testid=toggle-chat][aria-expanded=false]");
+        if (await page.Locator("[data-testid=chat-input]").CountAsync() == 0 && await toggle.CountAsync() > 0)
+        {
+            await toggle.ClickAsync(new() { Timeout = WaitMs });
+        }
     }
 
     public static Task WaitForChatAsync(IPage page, string text) =>

@@ -130,6 +130,7 @@ export function normalizeSnapshot(raw: unknown): VisitSnapshot {
       onBehalfOfName: behalf && typeof behalf === 'object' ? String(behalf.displayName ?? behalf.id ?? '') : (p.onBehalfOfName as string | null) ?? null,
       state: String(p.state ?? 'waiting').toLowerCase(),
       waitingSince: (p.waitingSince ?? null) as string | null,
+      placeInLine: typeof p.placeInLine === 'number' ? p.placeInLine : null,
       precheck: normalizePrecheck(p.precheck ?? p.precheckSummary),
       };
     }),

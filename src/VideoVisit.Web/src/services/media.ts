@@ -166,7 +166,8 @@ export async function acquireMedia(choice: DeviceChoice = state.choice): Promise
       microphoneId: stream?.getAudioTracks()[0]?.getSettings().deviceId ?? choice.microphoneId,
     },
   });
-  await refreshDevices();
+  // The device list fills the pickers; nothing waits on it (it can take a while on a busy machine).
+  void refreshDevices();
   return state;
 }
 
@@ -216,4 +217,14 @@ export function releaseMedia() {
 
 export function canChooseSpeaker() {
   return typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
+}
+
+/** Whether this browser can share a screen or window (desktop browsers; not iOS or Android). */
+export function canShareScreen() {
+  return typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getDisplayMedia === 'function';
+}
+
+/** Asks the person to pick a screen or window to share (the browser's own picker). */
+export function startScreenCapture(): Promise<MediaStream> {
+  return navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false });
 }

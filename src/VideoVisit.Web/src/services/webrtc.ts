@@ -1,14 +1,28 @@
 // The one place the app touches RTCPeerConnection. A visit is a mesh: one connection per pair of
-// admitted participants. The participant with the smaller id makes the offer, so exactly one side
-// offers and there is no glare; the other side answers and asks for an ICE restart with a
-// `restart` signal when its path fails. Signals are JSON strings carried by the hub.
+// admitted participants, negotiated with the W3C "perfect negotiation" pattern: either side may
+// renegotiate at any time (tracks added or removed, screen share, ICE restart on failure); on glare
+// the polite side (the larger participant id) rolls back and the impolite side ignores the other's
+// offer. Signals are JSON objects carried by the hub; each names the sender's session (one per mesh)
+// so a reloaded page is recognised by its first offer and its connection replaced at once.
 import { createLogger } from './log';
 import type { SignalKind, SignalMessage } from './hub';
+import { isPolite, onDescription, sessionAction } from './negotiation';
+import {
+  classify,
+  initialPlan,
+  intervalLoss,
+  maxBitrateFor,
+  nextPlan,
+  type Quality,
+  type QualityReason,
+  type SendPlan,
+} from './quality';
+
+export type { Quality } from './quality';
 
 const log = createLogger('webrtc');
 
 export type PathKind = 'direct' | 'relay' | 'unknown';
-export type Quality = 'good' | 'fair' | 'poor' | 'unknown';
 
 export interface PeerInfo {
   participantId: string;
@@ -19,8 +33,19 @@ export interface PeerInfo {
   relayProtocol?: string;
   rttMs?: number;
   lossPercent?: number;
+  jitterMs?: number;
+  availableKbps?: number;
+  /** The loudness of their audio as received (0–1), for the active speaker. */
+  audioLevel?: number;
   quality: Quality;
+  qualityReason: QualityReason;
+  /** What we send to this peer: false = audio only because the path cannot carry video. */
+  sendingVideo: boolean;
+  /** The ceiling set on our video sender to this peer (kbit/s). */
+  videoKbps?: number;
   stream: MediaStream | null;
+  /** The peer's shared screen, when it shares one. */
+  screen: MediaStream | null;
   disconnectedSince?: number;
 }
 
@@ -36,35 +61,56 @@ export interface MeshOptions {
   mark?: (name: string) => void;
 }
 
+/** What travels in a signal's payload. */
+interface Envelope {
+  session?: string;
+  to?: string | null;
+  description?: RTCSessionDescriptionInit;
+  candidate?: RTCIceCandidateInit | null;
+  /** The id of the sender's screen-share stream, or null when it shares nothing. */
+  screen?: string | null;
+}
+
 interface Peer {
   id: string;
   pc: RTCPeerConnection;
-  offerer: boolean;
-  info: PeerInfo;
-  pendingCandidates: RTCIceCandidateInit[];
+  polite: boolean;
+  remoteSession?: string;
+  remoteScreenId: string | null;
   makingOffer: boolean;
-  offerTimer?: number;
-  lastRestart?: number;
+  ignoreOffer: boolean;
+  settingRemoteAnswer: boolean;
+  /** An offer we sent was refused by the hub (the other side was away): renegotiate when it is back. */
+  offerLost: boolean;
+  screenSender?: RTCRtpSender;
+  plan: SendPlan;
+  lastCounters?: { received: number; lost: number };
+  lastReceived?: Map<string, number>;
+  info: PeerInfo;
 }
 
-export function isOfferer(selfId: string, otherId: string) {
-  return selfId < otherId;
+/** Counters for tests and diagnostics: how often glare happened and how it was resolved. */
+export interface NegotiationCounters {
+  offersSent: number;
+  collisions: number;
+  ignoredOffers: number;
+  rollbacks: number;
+  replacedSessions: number;
 }
 
-export function qualityOf(rttMs?: number, lossPercent?: number): Quality {
-  if (rttMs === undefined && lossPercent === undefined) return 'unknown';
-  const rtt = rttMs ?? 0;
-  const loss = lossPercent ?? 0;
-  if (rtt > 400 || loss > 8) return 'poor';
-  if (rtt > 200 || loss > 3) return 'fair';
-  return 'good';
+function newSession() {
+  return typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 }
 
 export class PeerMesh {
+  readonly session = newSession();
+  readonly counters: NegotiationCounters = { offersSent: 0, collisions: 0, ignoredOffers: 0, rollbacks: 0, replacedSessions: 0 };
   private readonly peers = new Map<string, Peer>();
-  private readonly early = new Map<string, RTCIceCandidateInit[]>();
+  private readonly retired = new Map<string, Set<string>>();
   private readonly lastStates = new Map<string, string>();
-  private synced = false;
+  private screen: { track: MediaStreamTrack; stream: MediaStream } | null = null;
+  private incoming: Promise<void> = Promise.resolve();
+  private held: SignalMessage[] | null = null;
   private statsTimer: number;
   private closed = false;
 
@@ -73,43 +119,28 @@ export class PeerMesh {
   }
 
   /**
-   * Keep one connection per other participant who is admitted, or reconnecting (their seat is held,
-   * media may still flow). One who comes back from reconnecting on a broken connection has a new
-   * page: the offerer starts a fresh connection to it, the answerer asks for one.
+   * Keep one connection to each other admitted participant; one who is `reconnecting` keeps theirs
+   * (their seat is held and media may still flow). Both sides create the connection and offer;
+   * perfect negotiation settles who wins.
    */
   sync(others: Array<{ id: string; state: string }>) {
+    if (this.closed) return;
     const wanted = new Set(others.map((o) => o.id));
-    if (!this.synced) {
-      // A fresh mesh says hello to those who offer to us, so one holding a connection to our
-      // previous page (before a reload) replaces it at once instead of waiting for it to fail.
-      this.synced = true;
-      for (const { id, state } of others) {
-        if (state === 'admitted' && !isOfferer(this.options.selfId, id) && !this.peers.has(id)) {
-          void this.options.send(id, 'restart', { hello: true }).catch(() => undefined);
-        }
-      }
-    }
     for (const id of [...this.peers.keys()]) {
       if (!wanted.has(id)) this.drop(id);
     }
     for (const { id, state } of others) {
       const before = this.lastStates.get(id);
       this.lastStates.set(id, state);
-      const offerer = isOfferer(this.options.selfId, id);
-      const existing = this.peers.get(id);
-      const cameBack = before === 'reconnecting' && state === 'admitted' && existing && existing.pc.connectionState !== 'connected';
-      if (cameBack) {
-        if (offerer) {
-          this.drop(id);
-          void this.offer(this.create(id), false);
-        } else {
-          this.requestRestart(existing);
-        }
+      if (state !== 'admitted') continue;
+      const peer = this.peers.get(id);
+      if (!peer) {
+        this.create(id);
         continue;
       }
-      if (!offerer || state !== 'admitted') continue;
-      if (!existing) void this.offer(this.create(id), false);
-      else if (!existing.pc.localDescription && !existing.makingOffer) void this.offer(existing, false);
+      // Back from an absence during which our offers may have been refused: negotiate again.
+      const cameBack = before === 'reconnecting' && peer.pc.connectionState !== 'connected';
+      if (peer.offerLost || cameBack) void this.renegotiate(peer, true);
     }
   }
 
@@ -117,104 +148,45 @@ export class PeerMesh {
     return [...this.peers.values()].map((p) => p.info);
   }
 
-  async handleSignal(message: SignalMessage) {
-    if (this.closed) return;
-    const from = message.fromParticipantId;
-    const payload = message.payload;
-    try {
-      switch (message.kind) {
-        case 'offer': {
-          this.options.mark?.('offer-received');
-          const description = parseDescription(payload, 'offer');
-          const existing = this.peers.get(from);
-          // A new DTLS fingerprint means the other side has a new connection (it reloaded and
-          // resumed its seat): start ours afresh instead of renegotiating the dead one.
-          if (existing?.pc.remoteDescription && fingerprint(existing.pc.remoteDescription.sdp) !== fingerprint(description.sdp ?? '')) {
-            this.drop(from);
-          }
-          const peer = this.peers.get(from) ?? this.create(from);
-          if (peer.pc.signalingState !== 'stable' && peer.offerer) {
-            // Cannot happen with the id rule unless ids changed; prefer the remote offer.
-            await peer.pc.setLocalDescription({ type: 'rollback' });
-          }
-          await peer.pc.setRemoteDescription(description);
-          this.attachLocalTracks(peer);
-          await this.flushCandidates(peer);
-          const answer = await peer.pc.createAnswer();
-          await peer.pc.setLocalDescription(answer);
-          await this.options.send(from, 'answer', describe(peer.pc.localDescription));
-          this.options.mark?.('answer-sent');
-          break;
-        }
-        case 'answer': {
-          const peer = this.peers.get(from);
-          if (!peer || peer.pc.signalingState !== 'have-local-offer') return;
-          const answer = parseDescription(payload, 'answer');
-          if (peer.pc.remoteDescription && fingerprint(peer.pc.remoteDescription.sdp) !== fingerprint(answer.sdp ?? '')) {
-            // Answered by a new connection on the other side (it reloaded): start afresh.
-            this.drop(from);
-            void this.offer(this.create(from), false);
-            return;
-          }
-          this.options.mark?.('answer-received');
-          await peer.pc.setRemoteDescription(answer);
-          await this.flushCandidates(peer);
-          break;
-        }
-        case 'ice': {
-          const peer = this.peers.get(from);
-          const candidate = (typeof payload === 'string' ? JSON.parse(payload) : payload) as RTCIceCandidateInit;
-          if (!peer) {
-            // Candidates can outrun the offer through the hub; keep them for the connection to come
-            // (late ones from a closed connection are harmless: their ufrag no longer matches).
-            const early = this.early.get(from) ?? [];
-            early.push(candidate);
-            this.early.set(from, early.slice(-50));
-            return;
-          }
-          if (!peer.pc.remoteDescription) {
-            peer.pendingCandidates.push(candidate);
-            return;
-          }
-          await peer.pc.addIceCandidate(candidate).catch((e) => log.warn('addIceCandidate', (e as Error).message));
-          break;
-        }
-        case 'restart': {
-          if (!isOfferer(this.options.selfId, from)) break;
-          const existing = this.peers.get(from);
-          if ((payload as { hello?: boolean } | null)?.hello) {
-            // The other side has a new page (it reloaded and resumed its seat). A connection we
-            // negotiated before is dead on its side: start a fresh one. One still being negotiated
-            // is the first and already on its way.
-            if (existing?.pc.remoteDescription) this.drop(from);
-            else if (existing) break;
-            void this.offer(this.create(from), false);
-            break;
-          }
-          void this.offer(existing ?? this.create(from), true);
-          break;
-        }
-      }
-    } catch (e) {
-      log.warn(`signal ${message.kind} failed`, (e as Error).message);
+  /** Signals are applied one at a time, in arrival order (a candidate must not overtake its offer). */
+  handleSignal(message: SignalMessage): Promise<void> {
+    if (this.held) {
+      this.held.push(message);
+      return Promise.resolve();
     }
+    this.incoming = this.incoming.then(() => this.apply(message)).catch((e) => log.warn(`signal ${message.kind} failed`, (e as Error).message));
+    return this.incoming;
+  }
+
+  /** Test hook: keep incoming signals until released, so both sides can be made to offer at once. */
+  holdSignals(hold: boolean) {
+    if (hold) {
+      this.held ??= [];
+      return;
+    }
+    const queued = this.held ?? [];
+    this.held = null;
+    for (const m of queued) void this.handleSignal(m);
+  }
+
+  /** Renegotiate every connection now (an ICE restart), as a network change does. */
+  restartIce() {
+    for (const peer of this.peers.values()) void this.renegotiate(peer, false);
   }
 
   /** Swap the outgoing camera or microphone track without renegotiating. */
   async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null) {
     for (const peer of this.peers.values()) {
-      for (const t of peer.pc.getTransceivers()) {
-        const k = t.receiver.track?.kind;
-        if (k === kind && (t.direction === 'sendrecv' || t.direction === 'sendonly')) {
-          await t.sender.replaceTrack(track).catch(() => undefined);
-        }
-      }
+      const sender = this.cameraSender(peer, kind);
+      if (sender) await sender.replaceTrack(track).catch(() => undefined);
+      else if (track) this.addLocalTracks(peer);
     }
   }
 
-  /** After a network change: new ICE on every connection (offerers restart, answerers ask). */
-  restartIce() {
-    for (const peer of this.peers.values()) this.requestRestart(peer);
+  /** Start (or stop, with null) sending a shared screen to everyone. */
+  setScreen(share: { track: MediaStreamTrack; stream: MediaStream } | null) {
+    this.screen = share;
+    for (const peer of this.peers.values()) this.applyScreen(peer);
   }
 
   close() {
@@ -223,11 +195,70 @@ export class PeerMesh {
     for (const id of [...this.peers.keys()]) this.drop(id);
   }
 
-  private requestRestart(peer: Peer) {
-    if (peer.offerer) void this.offer(peer, true);
-    else {
-      this.options.mark?.('restart-requested');
-      void this.options.send(peer.id, 'restart', {}).catch(() => undefined);
+  private async apply(message: SignalMessage) {
+    if (this.closed) return;
+    const from = message.fromParticipantId;
+    const envelope = parseEnvelope(message.payload);
+    const existing = this.peers.get(from);
+    const action = sessionAction(this.session, existing?.remoteSession, envelope, this.retired.get(from));
+    if (action === 'stale') return;
+    if (action === 'replace' && existing) {
+      // The other side has a new page (it reloaded and resumed its seat): the connection to its
+      // previous page is dead; start afresh instead of renegotiating it.
+      this.counters.replacedSessions++;
+      this.drop(from);
+    }
+    // Only an offer may open a connection we do not hold; anything else is from a closed one.
+    if (!this.peers.has(from) && message.kind !== 'offer') return;
+    const peer = this.peers.get(from) ?? this.create(from);
+    if (envelope.session) peer.remoteSession = envelope.session;
+
+    if (message.kind === 'offer' || message.kind === 'answer') {
+      const description = envelope.description;
+      if (!description?.sdp) return;
+      const decision = onDescription(description.type, {
+        polite: peer.polite,
+        makingOffer: peer.makingOffer,
+        signalingState: peer.pc.signalingState,
+        settingRemoteAnswer: peer.settingRemoteAnswer,
+      });
+      if (decision.collision) this.counters.collisions++;
+      peer.ignoreOffer = decision.action === 'ignore';
+      if (peer.ignoreOffer) {
+        this.counters.ignoredOffers++;
+        this.options.mark?.('glare-ignored');
+        return;
+      }
+      if (decision.collision) {
+        this.counters.rollbacks++;
+        this.options.mark?.('glare-rollback');
+      }
+      if (description.type === 'answer' && peer.pc.signalingState !== 'have-local-offer') return; // a late duplicate
+      this.options.mark?.(`${description.type}-received`);
+      if ('screen' in envelope) this.setRemoteScreen(peer, envelope.screen ?? null);
+      peer.settingRemoteAnswer = description.type === 'answer';
+      try {
+        // A colliding offer rolls our own back implicitly (JSEP), which both engines do today.
+        await peer.pc.setRemoteDescription(description);
+      } finally {
+        peer.settingRemoteAnswer = false;
+      }
+      if (description.type === 'offer') {
+        this.addLocalTracks(peer);
+        await peer.pc.setLocalDescription();
+        await this.send(peer, 'answer', { description: describe(peer.pc.localDescription) });
+        this.options.mark?.('answer-sent');
+      }
+      return;
+    }
+    if (message.kind === 'ice') {
+      if (!envelope.candidate) return;
+      try {
+        await peer.pc.addIceCandidate(envelope.candidate);
+      } catch (e) {
+        // Candidates of an offer we ignored are expected to fail.
+        if (!peer.ignoreOffer) log.warn('addIceCandidate', (e as Error).message);
+      }
     }
   }
 
@@ -239,24 +270,40 @@ export class PeerMesh {
     const peer: Peer = {
       id,
       pc,
-      offerer: isOfferer(this.options.selfId, id),
-      pendingCandidates: this.early.get(id) ?? [],
+      polite: isPolite(this.options.selfId, id),
+      remoteScreenId: null,
       makingOffer: false,
-      info: { participantId: id, connectionState: 'new', path: 'unknown', quality: 'unknown', stream: null },
+      ignoreOffer: false,
+      settingRemoteAnswer: false,
+      offerLost: false,
+      plan: initialPlan,
+      info: {
+        participantId: id,
+        connectionState: 'new',
+        path: 'unknown',
+        quality: 'unknown',
+        qualityReason: null,
+        sendingVideo: true,
+        stream: null,
+        screen: null,
+      },
     };
     this.peers.set(id, peer);
-    this.early.delete(id);
+    pc.onnegotiationneeded = () => void this.offer(peer);
     pc.onicecandidate = (e) => {
-      if (e.candidate) {
-        void this.options.send(id, 'ice', e.candidate.toJSON()).catch(() => undefined);
-      }
+      if (e.candidate) void this.send(peer, 'ice', { candidate: e.candidate.toJSON() }).catch(() => undefined);
     };
     pc.oniceconnectionstatechange = () => this.options.mark?.(`ice-${pc.iceConnectionState}`);
     pc.ontrack = (e) => {
       this.options.mark?.('track');
-      const stream = e.streams[0] ?? peer.info.stream ?? new MediaStream();
-      if (!stream.getTracks().includes(e.track)) stream.addTrack(e.track);
-      peer.info = { ...peer.info, stream };
+      const stream = e.streams[0];
+      if (stream && peer.remoteScreenId && stream.id === peer.remoteScreenId) {
+        peer.info = { ...peer.info, screen: stream };
+      } else {
+        const camera = stream ?? peer.info.stream ?? new MediaStream();
+        if (!camera.getTracks().includes(e.track)) camera.addTrack(e.track);
+        peer.info = { ...peer.info, stream: camera };
+      }
       this.options.onChange();
     };
     pc.onconnectionstatechange = () => {
@@ -267,76 +314,130 @@ export class PeerMesh {
         disconnectedSince:
           state === 'disconnected' || state === 'failed' ? peer.info.disconnectedSince ?? Date.now() : undefined,
       };
-      if (state === 'failed') {
-        peer.lastRestart = Date.now();
-        this.requestRestart(peer);
-      }
+      // ICE restart on failure (the spec's recipe): negotiationneeded follows and offers anew.
+      if (state === 'failed') void this.renegotiate(peer, false);
       this.options.mark?.(`pc-${state}`);
       if (state === 'connected') void this.pollStats();
       this.options.onChange();
     };
-    if (peer.offerer) this.attachLocalTracks(peer);
+    this.addLocalTracks(peer);
+    this.applyScreen(peer);
     return peer;
   }
 
-  // One audio and one video transceiver per connection, sending when we have the track, so the
-  // other side can still send video to a participant without a camera.
-  private attachLocalTracks(peer: Peer) {
+  /**
+   * Our camera and microphone on this connection. addTrack (not addTransceiver) so that after a
+   * glare the transceivers pair up with the other side's m-lines instead of adding more. Without
+   * any local track we still want to receive: recvonly transceivers make the connection offer.
+   */
+  private addLocalTracks(peer: Peer) {
     const stream = this.options.localStream();
+    let any = false;
     for (const kind of ['audio', 'video'] as const) {
       const track = stream?.getTracks().find((t) => t.kind === kind && t.readyState === 'live') ?? null;
-      const existing = peer.pc
-        .getTransceivers()
-        .find((t) => t.receiver.track?.kind === kind && t.currentDirection !== 'stopped');
-      if (existing) {
-        if (!existing.sender.track && track) {
-          existing.direction = 'sendrecv';
-          void existing.sender.replaceTrack(track);
-          if (stream) existing.sender.setStreams?.(stream);
-        }
-      } else if (track && stream) {
-        peer.pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
-      } else {
-        peer.pc.addTransceiver(kind, { direction: 'sendrecv' });
+      const sender = this.cameraSender(peer, kind);
+      if (sender) {
+        any = true;
+        if (!sender.track && track) void sender.replaceTrack(track);
+        continue;
       }
+      if (track && stream) {
+        peer.pc.addTrack(track, stream);
+        any = true;
+      }
+    }
+    if (!any && peer.pc.getTransceivers().length === 0) {
+      peer.pc.addTransceiver('audio', { direction: 'recvonly' });
+      peer.pc.addTransceiver('video', { direction: 'recvonly' });
     }
   }
 
-  private async offer(peer: Peer, iceRestart: boolean) {
-    if (peer.makingOffer || this.closed) return;
-    peer.makingOffer = true;
-    try {
-      if (iceRestart) {
-        peer.pc.restartIce();
-        this.options.mark?.('ice-restart');
+  /** The sender carrying our camera or microphone (not the screen share). */
+  private cameraSender(peer: Peer, kind: 'audio' | 'video'): RTCRtpSender | undefined {
+    return peer.pc
+      .getTransceivers()
+      .find(
+        (t) =>
+          t.sender !== peer.screenSender &&
+          t.currentDirection !== 'stopped' &&
+          (t.sender.track?.kind ?? t.receiver.track?.kind) === kind &&
+          (t.direction === 'sendrecv' || t.direction === 'sendonly' || !!t.sender.track),
+      )?.sender;
+  }
+
+  private applyScreen(peer: Peer) {
+    const share = this.screen;
+    if (share && !peer.screenSender) {
+      peer.screenSender = peer.pc.addTrack(share.track, share.stream);
+    } else if (share && peer.screenSender && peer.screenSender.track !== share.track) {
+      void peer.screenSender.replaceTrack(share.track);
+    } else if (!share && peer.screenSender) {
+      try {
+        peer.pc.removeTrack(peer.screenSender);
+      } catch {
+        // the connection is closed
       }
-      const offer = await peer.pc.createOffer(iceRestart ? { iceRestart: true } : undefined);
-      await peer.pc.setLocalDescription(offer);
-      await this.options.send(peer.id, 'offer', describe(peer.pc.localDescription));
+      peer.screenSender = undefined;
+    }
+  }
+
+  private setRemoteScreen(peer: Peer, id: string | null) {
+    peer.remoteScreenId = id;
+    if (!id && peer.info.screen) {
+      peer.info = { ...peer.info, screen: null };
+      this.options.onChange();
+    }
+  }
+
+  private async offer(peer: Peer) {
+    if (this.closed || this.peers.get(peer.id) !== peer) return;
+    try {
+      peer.makingOffer = true;
+      await peer.pc.setLocalDescription();
+      if (peer.pc.signalingState !== 'have-local-offer') return;
+      this.counters.offersSent++;
+      await this.send(peer, 'offer', { description: describe(peer.pc.localDescription) });
+      peer.offerLost = false;
       this.options.mark?.('offer-sent');
-      window.clearTimeout(peer.offerTimer);
-      // If no answer comes (the other side was still joining), offer again.
-      peer.offerTimer = window.setTimeout(() => {
-        if (this.peers.get(peer.id) === peer && peer.pc.signalingState === 'have-local-offer') {
-          void peer.pc.setLocalDescription({ type: 'rollback' }).then(() => this.offer(peer, false)).catch(() => undefined);
-        }
-      }, 8000);
     } catch (e) {
+      // The hub refused it (the other side is away) or the connection closed meanwhile.
+      peer.offerLost = true;
       log.warn('offer failed', (e as Error).message);
     } finally {
       peer.makingOffer = false;
     }
   }
 
-  private async flushCandidates(peer: Peer) {
-    const pending = peer.pendingCandidates.splice(0);
-    for (const c of pending) await peer.pc.addIceCandidate(c).catch(() => undefined);
+  /** ICE restart: after a lost offer, roll it back first so negotiationneeded can fire again. */
+  private async renegotiate(peer: Peer, rollbackLostOffer: boolean) {
+    if (this.closed || peer.pc.signalingState === 'closed') return;
+    if (rollbackLostOffer && peer.pc.signalingState === 'have-local-offer' && !peer.makingOffer) {
+      await peer.pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
+    }
+    peer.offerLost = false;
+    this.options.mark?.('ice-restart');
+    peer.pc.restartIce();
+  }
+
+  private send(peer: Peer, kind: SignalKind, body: Envelope): Promise<void> {
+    const envelope: Envelope = {
+      ...body,
+      session: this.session,
+      to: peer.remoteSession ?? null,
+      ...(body.description ? { screen: this.screen && peer.screenSender ? this.screen.stream.id : null } : {}),
+    };
+    return this.options.send(peer.id, kind, envelope);
   }
 
   private drop(id: string) {
     const peer = this.peers.get(id);
     if (!peer) return;
-    window.clearTimeout(peer.offerTimer);
+    if (peer.remoteSession) {
+      const retired = this.retired.get(id) ?? new Set<string>();
+      retired.add(peer.remoteSession);
+      this.retired.set(id, retired);
+    }
+    peer.pc.onnegotiationneeded = null;
     peer.pc.onicecandidate = null;
     peer.pc.ontrack = null;
     peer.pc.onconnectionstatechange = null;
@@ -348,20 +449,37 @@ export class PeerMesh {
 
   private async pollStats() {
     let changed = false;
+    const count = this.peers.size;
     for (const peer of this.peers.values()) {
-      // A restart request can be lost while the other side is away (its seat is "reconnecting"
-      // and the hub refuses signals to it): keep asking every few seconds until it comes back.
-      const state = peer.pc.connectionState;
-      if ((state === 'failed' || state === 'disconnected') && Date.now() - (peer.lastRestart ?? 0) > 5000) {
-        peer.lastRestart = Date.now();
-        this.requestRestart(peer);
-      }
       if (peer.pc.connectionState !== 'connected') continue;
       try {
-        const summary = selectedPath(await peer.pc.getStats());
-        const quality = qualityOf(summary.rttMs, summary.lossPercent);
-        const next = { ...peer.info, ...summary, quality };
-        if (JSON.stringify({ ...next, stream: null }) !== JSON.stringify({ ...peer.info, stream: null })) {
+        const summary = readStats(await peer.pc.getStats(), peer.lastReceived);
+        peer.lastReceived = summary.receivedById;
+        const remoteLoss = peer.plan.video ? summary.remoteLossPercent : summary.remoteAudioLossPercent;
+        const lossPercent = intervalLoss(peer.lastCounters, summary.counters) ?? remoteLoss;
+        peer.lastCounters = summary.counters;
+        const sample = {
+          rttMs: summary.path.rttMs,
+          lossPercent: Math.max(lossPercent ?? 0, remoteLoss ?? 0),
+          jitterMs: summary.jitterMs,
+          availableKbps: summary.availableKbps,
+        };
+        const { quality, reason } = classify(sample, !peer.plan.video);
+        peer.plan = nextPlan(peer.plan, quality);
+        const videoKbps = await this.applyPlan(peer, count);
+        const next: PeerInfo = {
+          ...peer.info,
+          ...summary.path,
+          lossPercent: round(sample.lossPercent),
+          jitterMs: summary.jitterMs,
+          availableKbps: summary.availableKbps,
+          audioLevel: summary.audioLevel === undefined ? undefined : Math.round(summary.audioLevel * 100) / 100,
+          quality,
+          qualityReason: reason,
+          sendingVideo: peer.plan.video,
+          videoKbps,
+        };
+        if (JSON.stringify({ ...next, stream: null, screen: null }) !== JSON.stringify({ ...peer.info, stream: null, screen: null })) {
           peer.info = next;
           changed = true;
         }
@@ -371,28 +489,42 @@ export class PeerMesh {
     }
     if (changed) this.options.onChange();
   }
+
+  /** Bitrate ceiling per peer from the plan and the mesh size; audio only pauses the video sender. */
+  private async applyPlan(peer: Peer, peerCount: number): Promise<number | undefined> {
+    const sender = this.cameraSender(peer, 'video');
+    if (!sender) return undefined;
+    const params = sender.getParameters();
+    if (!params.encodings || params.encodings.length === 0) return undefined;
+    const maxBitrate = maxBitrateFor(peer.plan, peerCount);
+    const encoding = params.encodings[0];
+    if (encoding.maxBitrate === maxBitrate && encoding.active === peer.plan.video) return maxBitrate / 1000;
+    encoding.maxBitrate = maxBitrate;
+    encoding.active = peer.plan.video;
+    await sender.setParameters(params).catch((e) => log.warn('setParameters', (e as Error).message));
+    this.options.mark?.(peer.plan.video ? 'video-on' : 'audio-only');
+    return maxBitrate / 1000;
+  }
 }
 
-function fingerprint(sdp: string): string {
-  return sdp.match(/a=fingerprint:[^\r\n]+/)?.[0] ?? '';
+function round(n: number | undefined) {
+  return n === undefined ? undefined : Math.round(n * 10) / 10;
 }
 
-function describe(d: RTCSessionDescription | null): RTCSessionDescriptionInit | null {
-  return d ? { type: d.type, sdp: d.sdp } : null;
+function describe(d: RTCSessionDescription | null): RTCSessionDescriptionInit | undefined {
+  return d ? { type: d.type, sdp: d.sdp } : undefined;
 }
 
-/** Offers and answers travel as {type, sdp}; a bare SDP string is accepted too. */
-function parseDescription(payload: unknown, type: RTCSdpType): RTCSessionDescriptionInit {
+function parseEnvelope(payload: unknown): Envelope {
   let value = payload;
   if (typeof value === 'string') {
     try {
       value = JSON.parse(value);
     } catch {
-      return { type, sdp: value as string };
+      return {};
     }
   }
-  const parsed = value as RTCSessionDescriptionInit;
-  return { type: parsed?.type ?? type, sdp: parsed?.sdp ?? '' };
+  return (value && typeof value === 'object' ? value : {}) as Envelope;
 }
 
 interface StatsLike {
@@ -400,9 +532,69 @@ interface StatsLike {
   get(id: string): Record<string, unknown> | undefined;
 }
 
-/** The selected candidate pair: Chrome names it on the transport, Firefox flags it `selected`. */
-export function selectedPath(report: RTCStatsReport): Omit<PeerInfo, 'participantId' | 'connectionState' | 'quality' | 'stream'> {
+type PathSummary = Pick<PeerInfo, 'path' | 'localCandidateType' | 'remoteCandidateType' | 'relayProtocol' | 'rttMs'>;
+
+/** The selected pair, loss counters, jitter, the other side's view of our loss, the send estimate. */
+export function readStats(
+  report: RTCStatsReport,
+  previousReceived: ReadonlyMap<string, number> = new Map(),
+): {
+  receivedById: Map<string, number>;
+  path: PathSummary;
+  counters: { received: number; lost: number };
+  remoteLossPercent?: number;
+  remoteAudioLossPercent?: number;
+  jitterMs?: number;
+  availableKbps?: number;
+  audioLevel?: number;
+} {
   const stats = report as unknown as StatsLike;
+  const path = selectedPath(report);
+  let lost = 0;
+  let received = 0;
+  let jitter: number | undefined;
+  let remoteLoss: number | undefined;
+  let remoteAudioLoss: number | undefined;
+  let audioLevel: number | undefined;
+  const receivedById = new Map<string, number>();
+  stats.forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'audio' && typeof s.audioLevel === 'number') {
+      audioLevel = Math.max(audioLevel ?? 0, s.audioLevel);
+    }
+    if (s.type === 'inbound-rtp') {
+      const got = Number(s.packetsReceived ?? 0);
+      lost += Number(s.packetsLost ?? 0);
+      received += got;
+      receivedById.set(String(s.id), got);
+      // A stream that has stopped (the other side paused its video) keeps its last jitter: only
+      // streams still arriving say anything about the path now.
+      const before = previousReceived.get(String(s.id));
+      const flowing = before === undefined || got > before;
+      if (flowing && typeof s.jitter === 'number') jitter = Math.max(jitter ?? 0, s.jitter * 1000);
+    }
+    if (s.type === 'remote-inbound-rtp' && typeof s.fractionLost === 'number') {
+      // A paused video sender gets no new receiver reports: its last fractionLost stays as it was,
+      // so while only audio is sent, only audio's report counts.
+      if (s.kind === 'audio') remoteAudioLoss = Math.max(remoteAudioLoss ?? 0, s.fractionLost * 100);
+      else remoteLoss = Math.max(remoteLoss ?? 0, s.fractionLost * 100);
+    }
+  });
+  let availableKbps: number | undefined;
+  const pair = selectedPair(stats);
+  if (pair && typeof pair.availableOutgoingBitrate === 'number') availableKbps = Math.round(pair.availableOutgoingBitrate / 1000);
+  return {
+    receivedById,
+    path,
+    counters: { received, lost },
+    remoteLossPercent: remoteLoss === undefined ? remoteAudioLoss : Math.max(remoteLoss, remoteAudioLoss ?? 0),
+    remoteAudioLossPercent: remoteAudioLoss,
+    jitterMs: jitter === undefined ? undefined : Math.round(jitter),
+    availableKbps,
+    audioLevel,
+  };
+}
+
+function selectedPair(stats: StatsLike): Record<string, unknown> | undefined {
   let pair: Record<string, unknown> | undefined;
   stats.forEach((s) => {
     if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') {
@@ -416,16 +608,14 @@ export function selectedPath(report: RTCStatsReport): Omit<PeerInfo, 'participan
       }
     });
   }
-  let lost = 0;
-  let received = 0;
-  stats.forEach((s) => {
-    if (s.type === 'inbound-rtp') {
-      lost += Number(s.packetsLost ?? 0);
-      received += Number(s.packetsReceived ?? 0);
-    }
-  });
-  const lossPercent = received + lost > 0 ? (100 * lost) / (received + lost) : undefined;
-  if (!pair) return { path: 'unknown', lossPercent };
+  return pair;
+}
+
+/** The selected candidate pair: Chrome names it on the transport, Firefox flags it `selected`. */
+export function selectedPath(report: RTCStatsReport): PathSummary {
+  const stats = report as unknown as StatsLike;
+  const pair = selectedPair(stats);
+  if (!pair) return { path: 'unknown' };
   const local = stats.get(String(pair.localCandidateId));
   const remote = stats.get(String(pair.remoteCandidateId));
   const localType = local?.candidateType as string | undefined;
@@ -437,6 +627,5 @@ export function selectedPath(report: RTCStatsReport): Omit<PeerInfo, 'participan
     remoteCandidateType: remoteType,
     relayProtocol: (local?.relayProtocol as string | undefined) ?? undefined,
     rttMs: rtt,
-    lossPercent,
   };
 }

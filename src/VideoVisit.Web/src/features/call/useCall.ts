@@ -3,9 +3,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../../services/api';
 import { onHub, visitHub, type SignalMessage, type VisitSnapshot } from '../../services/hub';
-import { acquireMedia, getLocalMedia } from '../../services/media';
+import { acquireMedia, getLocalMedia, startScreenCapture } from '../../services/media';
 import { settings } from '../../services/settings';
-import { PeerMesh, type PeerInfo } from '../../services/webrtc';
+import { PeerMesh, type NegotiationCounters, type PeerInfo } from '../../services/webrtc';
 import { createLogger } from '../../services/log';
 
 const log = createLogger('call');
@@ -15,7 +15,14 @@ export interface CallDebug {
   /** First time each step happened since admission (performance.now()). */
   marks: Record<string, number>;
   firstRemoteFrameAt: Record<string, number>;
-  peers: () => Array<Omit<PeerInfo, 'stream'>>;
+  peers: () => Array<Omit<PeerInfo, 'stream' | 'screen'> & { screen: string | null }>;
+  /** How negotiation went: offers sent, glare collisions and how they were resolved. */
+  negotiation: () => NegotiationCounters | null;
+  /** Test hooks: hold incoming signals, and renegotiate every connection now. */
+  holdSignals: (hold: boolean) => void;
+  renegotiate: () => void;
+  /** The screen this page shares (a test ends its track as the browser's "Stop sharing" bar does). */
+  screen: () => MediaStream | null;
 }
 
 declare global {
@@ -25,7 +32,16 @@ declare global {
   }
 }
 
-const debug: CallDebug = { admittedAt: null, marks: {}, firstRemoteFrameAt: {}, peers: () => [] };
+const debug: CallDebug = {
+  admittedAt: null,
+  marks: {},
+  firstRemoteFrameAt: {},
+  peers: () => [],
+  negotiation: () => null,
+  holdSignals: () => undefined,
+  renegotiate: () => undefined,
+  screen: () => null,
+};
 const mark = (name: string) => {
   debug.marks[name] ??= performance.now();
 };
@@ -50,6 +66,8 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
   const pending = useRef<SignalMessage[]>([]);
   const [peers, setPeers] = useState<PeerInfo[]>([]);
   const [meshVersion, setMeshVersion] = useState(0);
+  const [screen, setScreen] = useState<MediaStream | null>(null);
+  const [screenError, setScreenError] = useState<string | null>(null);
 
   // Signals can come before we know we are admitted: keep them until the mesh exists.
   useEffect(
@@ -93,7 +111,10 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
       });
       mesh.current = created;
       mark('mesh');
-      debug.peers = () => (created?.list() ?? []).map(({ stream: _s, ...rest }) => rest);
+      debug.peers = () => (created?.list() ?? []).map(({ stream: _s, screen, ...rest }) => ({ ...rest, screen: screen ? screen.id : null }));
+      debug.negotiation = () => (created ? { ...created.counters } : null);
+      debug.holdSignals = (hold) => created?.holdSignals(hold);
+      debug.renegotiate = () => created?.restartIce();
       for (const m of pending.current.splice(0)) void created.handleSignal(m);
       setPeers(created.list());
       setMeshVersion((v) => v + 1);
@@ -101,6 +122,10 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
     return () => {
       cancelled = true;
       created?.close();
+      setScreen((s) => {
+        s?.getTracks().forEach((t) => t.stop());
+        return null;
+      });
       if (mesh.current === created) mesh.current = null;
       pending.current = [];
       setPeers([]);
@@ -125,7 +150,41 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
           })
         : [],
     );
-  }, [active, others, meshVersion]);
+    // The snapshot's version too: after our own hub reconnects, offers refused meanwhile are redone.
+  }, [active, others, meshVersion, snapshot?.version]);
+
+  // Screen share: a getDisplayMedia track sent to everyone; stopping from the browser's own bar
+  // ends the track, which we notice and stop sharing.
+  useEffect(() => {
+    debug.screen = () => screen;
+    if (!screen) return;
+    const track = screen.getVideoTracks()[0];
+    if (!track) return;
+    mesh.current?.setScreen({ track, stream: screen });
+    mark('screen-share-started');
+    const ended = () => {
+      mark('screen-share-ended');
+      setScreen(null);
+    };
+    track.addEventListener('ended', ended);
+    return () => {
+      track.removeEventListener('ended', ended);
+      track.stop();
+      mesh.current?.setScreen(null);
+    };
+  }, [screen, meshVersion]);
+
+  async function startScreenShare() {
+    setScreenError(null);
+    try {
+      const stream = await startScreenCapture();
+      setScreen(stream);
+    } catch (e) {
+      const name = (e as Error).name;
+      // The person cancelled the browser's picker: not an error worth a message.
+      if (name !== 'NotAllowedError' && name !== 'AbortError') setScreenError(name || 'error');
+    }
+  }
 
   // A changed network (Wi-Fi to mobile, VPN, back online): new ICE on every connection.
   useEffect(() => {
@@ -142,6 +201,10 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
 
   return {
     peers,
+    screen,
+    screenError,
+    startScreenShare: () => void startScreenShare(),
+    stopScreenShare: () => setScreen(null),
     replaceTrack: (kind: 'audio' | 'video', track: MediaStreamTrack | null) => mesh.current?.replaceTrack(kind, track),
   };
 }

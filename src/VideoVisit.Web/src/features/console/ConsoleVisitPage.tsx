@@ -1,12 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
-import { useI18n } from '../../i18n';
+import { useI18n, type MessageKey } from '../../i18n';
 import { hubErrorMessage, visitHub, type Participant } from '../../services/hub';
-import { acquireMedia, getLocalMedia, releaseMedia } from '../../services/media';
+import { acquireMedia, canShareScreen, getLocalMedia, releaseMedia } from '../../services/media';
 import { link } from '../../app/App';
 import { newId, useVisitSession } from '../visit/useVisitSession';
-import { CallView } from '../call/CallView';
+import { CallView, ControlButton } from '../call/CallView';
+import { mayShareScreen } from '../call/layout';
+import { networkFromSummary } from '../prejoin/precheckLogic';
 import { prefetchIceServers, useCall } from '../call/useCall';
-import { Chat } from '../chat/Chat';
 import { formatWait, waitingList } from './logic';
 
 /** One visit from the professional's side: who waits, admit/return/remove/end, and the call. */
@@ -16,6 +17,7 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
   const call = useCall(session.phase === 'admitted', session.visitId, session.selfId, session.snapshot);
   const [now, setNow] = useState(Date.now());
   const [actionError, setActionError] = useState<string | null>(null);
+  const [drawerOpen, setDrawerOpen] = useState(false);
   const started = useRef(false);
 
   useEffect(() => {
@@ -50,7 +52,9 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
     }
   }
 
-  const row = (p: Participant, kind: 'waiting' | 'admitted') => (
+  const row = (p: Participant, kind: 'waiting' | 'admitted') => {
+    const { devices, network } = networkFromSummary(p.precheck?.summary);
+    return (
     <li
       key={p.participantId}
       className="participant-row"
@@ -74,11 +78,39 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
             {t('console.waitTime', { time: formatWait(p.waitingSince, now) })}
           </span>
         )}
+        {kind === 'waiting' && typeof p.placeInLine === 'number' && (
+          <span className="place-in-line" data-testid="place-in-line">
+            #{p.placeInLine}
+          </span>
+        )}
         <span className={`precheck-summary state-${p.precheck?.state ?? 'none'}`} data-testid="precheck-summary">
           {p.precheck
-            ? t('console.precheck', { state: p.precheck.summary && p.precheck.summary !== p.precheck.state ? `${p.precheck.state} (${p.precheck.summary})` : p.precheck.state })
+            ? t('console.precheck', { state: devices && devices !== p.precheck.state ? `${p.precheck.state} (${devices})` : p.precheck.state })
             : t('console.precheckNone')}
         </span>
+        {network && (
+          <span
+            className={`network-summary verdict-${network.verdict}`}
+            data-testid="network-summary"
+            data-network-verdict={network.verdict}
+            data-network-transport={network.transport ?? ''}
+            data-network-rtt={network.rttMs ?? ''}
+            data-network-jitter={network.jitterMs ?? ''}
+            data-network-loss={network.lossPercent ?? ''}
+            data-network-kbps={network.kbps ?? ''}
+          >
+            {t('console.network', {
+              result:
+                network.verdict === 'measuring'
+                  ? t('precheck.path.measuring')
+                  : `${t(`call.quality.${network.verdict === 'failed' ? 'poor' : network.verdict}` as MessageKey)}${
+                      network.rttMs !== undefined
+                        ? ` · ${network.transport?.toUpperCase()} ${network.rttMs} ms · jitter ${network.jitterMs} ms · ${network.lossPercent} % · ${network.kbps} kbit/s`
+                        : ''
+                    }`,
+            })}
+          </span>
+        )}
       </div>
       {kind === 'waiting' && <ReplyToWaiting visitId={visitId!} participant={p} />}
       <div className="participant-actions">
@@ -96,16 +128,21 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
         </button>
       </div>
     </li>
-  );
+    );
+  };
 
   return (
     <section className="page console-visit" data-testid="console-visit" data-visit-phase={session.phase} data-visit-id={visitId ?? ''} aria-labelledby="console-visit-title">
-      <h1 id="console-visit-title">{t('console.title')}</h1>
-      <p>
-        <a href="/console" onClick={link('/console')}>
-          {t('console.back')}
-        </a>
-      </p>
+      <h1 id="console-visit-title" className={session.phase === 'admitted' ? 'visually-hidden' : undefined}>
+        {t('console.title')}
+      </h1>
+      {session.phase !== 'admitted' && (
+        <p>
+          <a href="/console" onClick={link('/console')}>
+            {t('console.back')}
+          </a>
+        </p>
+      )}
       {session.error && (
         <p role="alert" className="error" data-testid="begin-error">
           {session.error}
@@ -117,14 +154,17 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
         </p>
       )}
       {session.phase === 'admitted' && visitId && (
-        <div className="console-layout">
-          <div className="console-side">
+        <div className={`console-layout${drawerOpen ? ' drawer-open' : ''}`}>
+          <aside className="console-side" id="console-side" data-testid="console-side" aria-labelledby="waiting-list-title">
+            <button type="button" className="button small drawer-close" data-testid="close-console-side" onClick={() => setDrawerOpen(false)}>
+              {t('call.close')}
+            </button>
             <section className="card" aria-labelledby="waiting-list-title" data-testid="waiting-list">
               <h2 id="waiting-list-title">
                 {t('console.waiting')} ({waiting.length})
               </h2>
               <div aria-live="polite">
-                {waiting.length === 0 ? <p className="muted">{t('console.noneWaiting')}</p> : <ul className="participants">{waiting.map((p) => row(p, 'waiting'))}</ul>}
+                {waiting.length === 0 ? <p className="muted">{t('console.noneWaiting')}</p> : <ol className="participants">{waiting.map((p) => row(p, 'waiting'))}</ol>}
               </div>
               {waiting.length > 1 && (
                 <button type="button" className="button primary" data-testid="admit-all" onClick={() => void act(() => visitHub.admitAll(visitId))}>
@@ -161,7 +201,12 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
             <button type="button" className="button danger" data-testid="end-visit" onClick={() => void act(() => visitHub.endVisit(visitId))}>
               {t('console.end')}
             </button>
-          </div>
+            <p>
+              <a href="/console" onClick={link('/console')}>
+                {t('console.back')}
+              </a>
+            </p>
+          </aside>
           <div className="console-main">
             <CallView
               peers={call.peers}
@@ -170,8 +215,31 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
               hub={session.hub}
               onLeave={() => void session.leave().then(releaseMedia)}
               replaceTrack={(k, tr) => void call.replaceTrack(k, tr)}
+              messages={session.messages}
+              onSendChat={session.sendChat}
+              screenShare={{
+                allowed: mayShareScreen(session.self?.role ?? 'professional'),
+                supported: canShareScreen(),
+                sharing: call.screen,
+                error: call.screenError,
+                start: call.startScreenShare,
+                stop: call.stopScreenShare,
+              }}
+              extraControl={
+                <span className="drawer-toggle">
+                  <ControlButton
+                    icon="people"
+                    label={t('console.openWaiting', { n: waiting.length })}
+                    short={t('console.short.waiting')}
+                    expanded={drawerOpen}
+                    controls="console-side"
+                    testId="toggle-console-side"
+                    badge={waiting.length > 0 ? String(waiting.length) : undefined}
+                    onClick={() => setDrawerOpen((o) => !o)}
+                  />
+                </span>
+              }
             />
-            <Chat messages={session.messages} participants={participants} selfId={session.selfId} onSend={session.sendChat} />
           </div>
         </div>
       )}

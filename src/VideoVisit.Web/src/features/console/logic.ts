@@ -11,15 +11,12 @@ export function todays(appointments: Appointment[], now = new Date()) {
 }
 
 /**
- * Those waiting, in the server's one waiting order (its `placeInLine`, arrival order), never re-sorted
- * here: someone returned to the waiting room keeps their place though their wait time starts anew.
+ * Who waits, in the server's waiting order. The server defines the order (participants arrive in it
+ * and may carry `placeInLine`, which the console shows); the console never re-sorts, by
+ * `waitingSince` or anything else, so it cannot drift from what the patients are told.
  */
-export function waitingList(participants: Participant[]) {
-  return participants
-    .filter((p) => p.state === 'waiting')
-    .map((p, index) => ({ p, index }))
-    .sort((a, b) => (a.p.placeInLine ?? Number.MAX_SAFE_INTEGER) - (b.p.placeInLine ?? Number.MAX_SAFE_INTEGER) || a.index - b.index)
-    .map(({ p }) => p);
+export function waitingList(participants: Participant[]): Participant[] {
+  return participants.filter((p) => p.state === 'waiting');
 }
 
 export function formatWait(fromIso: string | null | undefined, now: number) {

@@ -1,9 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useI18n, type MessageKey } from '../../i18n';
 import { canChooseSpeaker, setSpeaker, useLocalMedia } from '../../services/media';
 import { levelMeter } from './measure';
 import { currentBrowser, type BrowserInfo } from './browserSupport';
-import type { PrecheckReport } from './precheckLogic';
+import type { PathMeasurement, PrecheckReport } from './precheckLogic';
 import { toneUrl, usePrecheck } from './usePrecheck';
 
 const browserLabel: Record<string, string> = {
@@ -34,9 +34,17 @@ function adviceKey(os: BrowserInfo['os']): MessageKey {
  * `data-precheck-state` (Contract v1 values), `data-precheck-verdict` (allowed / warned / blocked),
  * `data-precheck-problems` (space-separated) and `data-precheck-report` (the JSON report).
  */
-export function Precheck({ onReport }: { onReport?: (report: PrecheckReport) => void }) {
+export function Precheck({
+  onReport,
+  onPathDone,
+  action,
+}: {
+  onReport?: (report: PrecheckReport) => void;
+  onPathDone?: (path: PathMeasurement) => void;
+  action?: ReactNode;
+}) {
   const { t } = useI18n();
-  const { report, videoRef, chooseDevice, testPopups, answerSpeaker, retry } = usePrecheck();
+  const { report, videoRef, chooseDevice, testPopups, answerSpeaker, retry } = usePrecheck(onPathDone);
   const media = useLocalMedia();
   const browser = currentBrowser();
   const [tonePlayed, setTonePlayed] = useState(false);
@@ -83,6 +91,9 @@ export function Precheck({ onReport }: { onReport?: (report: PrecheckReport) => 
       <p className={`precheck-summary state-${report.state}`} role="status" aria-live="polite" data-testid="precheck-summary">
         {t(`precheck.state.${report.state}` as MessageKey)}
       </p>
+      <PathResult report={report} />
+      {/* Begin video visit right under the verdict it follows from (never a sticky box over it). */}
+      {action}
 
       {report.state !== 'checking' && report.verdict !== 'allowed' && (
         <div className="guidance" data-testid="precheck-guidance">
@@ -263,6 +274,51 @@ export function Precheck({ onReport }: { onReport?: (report: PrecheckReport) => 
         </div>
       </div>
     </section>
+  );
+}
+
+/** The connection test through our relay: measuring, then the figures, the verdict and advice. */
+function PathResult({ report }: { report: PrecheckReport }) {
+  const { t } = useI18n();
+  const path = report.path;
+  if (path.state === 'pending' || path.state === 'skipped') return null;
+  const best = path.best;
+  return (
+    <div
+      className={`path-test verdict-${path.verdict ?? 'pending'}`}
+      data-testid="path-test"
+      data-path-state={path.state}
+      data-path-verdict={path.verdict ?? ''}
+      data-path-transport={best?.transport ?? ''}
+      data-path-rtt={best?.rttMs ?? ''}
+      data-path-jitter={best?.jitterMs ?? ''}
+      data-path-loss={best?.lossPercent ?? ''}
+      data-path-kbps={best?.kbps ?? ''}
+      data-path-results={path.results.map((r) => `${r.transport}:${r.outcome}`).join(' ')}
+      role="status"
+      aria-live="polite"
+    >
+      {path.state === 'measuring' ? (
+        <p>{t('precheck.path.measuring')}</p>
+      ) : path.verdict === 'failed' || !best ? (
+        <p>{t('precheck.path.failed')}</p>
+      ) : (
+        <>
+          <p className="path-verdict">{t(`precheck.path.verdict.${path.verdict}` as MessageKey)}</p>
+          <p className="path-figures" data-testid="path-figures">
+            {t('precheck.path.figures', {
+              transport: best.transport.toUpperCase(),
+              rtt: best.rttMs ?? '–',
+              jitter: best.jitterMs ?? '–',
+              loss: best.lossPercent ?? '–',
+              kbps: best.kbps ?? '–',
+            })}
+          </p>
+          <p>{t(`precheck.path.advice.${path.verdict}` as MessageKey)}</p>
+        </>
+      )}
+      {path.state === 'measuring' && report.state !== 'checking' && <p className="muted">{t('precheck.path.later')}</p>}
+    </div>
   );
 }
 

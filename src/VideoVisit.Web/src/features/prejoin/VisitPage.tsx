@@ -2,17 +2,17 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { formatTime, useI18n } from '../../i18n';
 import { api, type Appointment } from '../../services/api';
 import { hubErrorMessage, visitHub } from '../../services/hub';
-import { releaseMedia } from '../../services/media';
+import { canShareScreen, releaseMedia } from '../../services/media';
 import { createLogger } from '../../services/log';
 import { link } from '../../app/App';
 import { navigate } from '../../app/router';
 import { Precheck } from './Precheck';
-import { reportForServer, type PrecheckReport, type Verdict } from './precheckLogic';
+import { reportForServer, type PathMeasurement, type PrecheckReport, type Verdict } from './precheckLogic';
 import { useVisitSession } from '../visit/useVisitSession';
 import { WaitingRoom } from '../waiting-room/WaitingRoom';
 import { CallView } from '../call/CallView';
 import { prefetchIceServers, useCall } from '../call/useCall';
-import { Chat } from '../chat/Chat';
+import { mayShareScreen } from '../call/layout';
 
 const log = createLogger('prejoin');
 
@@ -48,15 +48,31 @@ export function VisitPage({ appointmentId, onBehalfOf }: { appointmentId: string
     heading.current?.focus();
   }, [session.phase]);
 
+  const [pathDone, setPathDone] = useState(false);
   const onReport = useCallback((r: PrecheckReport) => {
     report.current = r;
     setVerdict(r.verdict);
   }, []);
+  const onPathDone = useCallback((path: PathMeasurement) => {
+    if (report.current) report.current = { ...report.current, path };
+    setPathDone(true);
+  }, []);
+
+  // The connection test may finish after the patient has begun: report again, so the professional
+  // sees its verdict beside the device results.
+  const reportedPath = useRef(false);
+  useEffect(() => {
+    if (!pathDone || reportedPath.current || !session.visitId || !report.current) return;
+    if (session.phase !== 'waiting' && session.phase !== 'admitted') return;
+    reportedPath.current = true;
+    void visitHub.reportPrecheck(session.visitId, reportForServer(report.current)).catch((e) => log.warn('ReportPrecheck failed', hubErrorMessage(e)));
+  }, [pathDone, session.visitId, session.phase]);
 
   async function beginVideoVisit() {
     void prefetchIceServers();
     const joined = await session.begin();
     if (joined && report.current) {
+      if (report.current.path.state === 'done') reportedPath.current = true;
       await visitHub.reportPrecheck(joined.visitId, reportForServer(report.current)).catch((e) => log.warn('ReportPrecheck failed', hubErrorMessage(e)));
     }
   }
@@ -73,10 +89,10 @@ export function VisitPage({ appointmentId, onBehalfOf }: { appointmentId: string
 
   return (
     <section className="page visit" data-testid="visit-page" data-visit-phase={phase} data-visit-id={session.visitId ?? ''} data-participant-id={session.selfId ?? ''}>
-      <h1 ref={heading} tabIndex={-1}>
+      <h1 ref={heading} tabIndex={-1} className={phase === 'admitted' ? 'visually-hidden' : undefined}>
         {title}
       </h1>
-      {appointment && (
+      {appointment && phase !== 'admitted' && (
         <p className="appointment-line">
           {formatTime(appointment.start, language)} · {appointment.professionalName ?? appointment.professional} · {appointment.unitName ?? appointment.unit}
           {onBehalfOf && <> · {t('upcoming.onBehalfOf', { name: onBehalfOf })}</>}
@@ -85,42 +101,52 @@ export function VisitPage({ appointmentId, onBehalfOf }: { appointmentId: string
       {appointment === null && <p className="notice">{t('visit.notFound')}</p>}
 
       {inPrejoin && (
-        <>
-          <Precheck onReport={onReport} />
-          <div className="begin card" data-testid="begin-section" data-begin-state={verdict}>
-            {verdict === 'blocked' && <p>{t('visit.blocked')}</p>}
-            {verdict === 'warned' && <p>{t('visit.warned')}</p>}
-            <button
-              type="button"
-              className="button primary large"
-              data-testid="begin-video-visit"
-              disabled={verdict === 'blocked' || phase === 'joining'}
-              aria-describedby="begin-error"
-              onClick={() => void beginVideoVisit()}
-            >
-              {phase === 'joining' ? t('visit.beginning') : t('visit.begin')}
-            </button>
-            <div id="begin-error" role="alert">
-              {session.error && <p className="error" data-testid="begin-error">{session.error}</p>}
+        <Precheck
+          onReport={onReport}
+          onPathDone={onPathDone}
+          action={
+            <div className="begin" data-testid="begin-section" data-begin-state={verdict}>
+              {verdict === 'blocked' && <p>{t('visit.blocked')}</p>}
+              {verdict === 'warned' && <p>{t('visit.warned')}</p>}
+              <button
+                type="button"
+                className="button primary large"
+                data-testid="begin-video-visit"
+                disabled={verdict === 'blocked' || phase === 'joining'}
+                aria-describedby="begin-error"
+                onClick={() => void beginVideoVisit()}
+              >
+                {phase === 'joining' ? t('visit.beginning') : t('visit.begin')}
+              </button>
+              <div id="begin-error" role="alert">
+                {session.error && <p className="error" data-testid="begin-error">{session.error}</p>}
+              </div>
             </div>
-          </div>
-        </>
+          }
+        />
       )}
 
       {phase === 'waiting' && <WaitingRoom session={session} onLeave={() => void leave()} />}
 
       {phase === 'admitted' && (
-        <div className="call-layout">
-          <CallView
-            peers={call.peers}
-            participants={session.snapshot?.participants ?? []}
-            selfId={session.selfId}
-            hub={session.hub}
-            onLeave={() => void leave()}
-            replaceTrack={(k, tr) => void call.replaceTrack(k, tr)}
-          />
-          <Chat messages={session.messages} participants={session.snapshot?.participants ?? []} selfId={session.selfId} onSend={session.sendChat} />
-        </div>
+        <CallView
+          peers={call.peers}
+          participants={session.snapshot?.participants ?? []}
+          selfId={session.selfId}
+          hub={session.hub}
+          onLeave={() => void leave()}
+          replaceTrack={(k, tr) => void call.replaceTrack(k, tr)}
+          messages={session.messages}
+          onSendChat={session.sendChat}
+          screenShare={{
+            allowed: mayShareScreen(session.self?.role),
+            supported: canShareScreen(),
+            sharing: call.screen,
+            error: call.screenError,
+            start: call.startScreenShare,
+            stop: call.stopScreenShare,
+          }}
+        />
       )}
 
       {(phase === 'removed' || phase === 'ended' || phase === 'left') && (

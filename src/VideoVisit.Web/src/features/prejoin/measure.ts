@@ -38,14 +38,16 @@ export async function sampleLuminance(
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) return { width: video.videoWidth, height: video.videoHeight };
   const samples: Array<{ mean: number; spread: number }> = [];
-  for (let i = 0; i < 5; i++) {
-    await sleep(150);
+  for (let i = 0; i < 4; i++) {
+    await sleep(i === 0 ? 50 : 120);
     try {
       ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
       samples.push(lumaOf(ctx.getImageData(0, 0, canvas.width, canvas.height).data));
     } catch {
       break;
     }
+    // One bright, textured frame proves the lens is not covered; only a dark one needs the rest.
+    if (!looksCovered(samples.slice(-1))) break;
   }
   const luminance = samples.length ? Math.round(Math.max(...samples.map((s) => s.mean))) : undefined;
   return { luminance, covered: looksCovered(samples), width: video.videoWidth, height: video.videoHeight };
@@ -78,37 +80,163 @@ export function levelMeter(stream: MediaStream): { read: () => number; running: 
   };
 }
 
-/** Peak RMS over ~1.5 s; silent when it never rises above the noise floor of a real microphone. */
+/** Below this peak RMS a working microphone hears nothing (muted hardware); a real one's noise floor is above. */
+const silentBelow = 0.0005;
+
+/** Peak RMS over up to ~1 s (stops as soon as sound is heard); silent when it never rises above the noise floor of a real microphone. */
 export async function measureMicrophone(stream: MediaStream): Promise<{ peakLevel?: number; silent: boolean | null }> {
   const meter = levelMeter(stream);
   if (!meter) return { silent: null };
   try {
     let peak = 0;
-    for (let i = 0; i < 30; i++) {
-      await sleep(50);
+    for (let i = 0; i < 25; i++) {
+      await sleep(40);
       peak = Math.max(peak, meter.read());
+      // Sound heard from a running graph settles it; only silence needs the whole second.
+      if (i >= 2 && peak >= silentBelow && meter.running()) break;
     }
     // A suspended audio context reads zeros: that says nothing about the microphone.
     if (!meter.running()) return { silent: null };
-    return { peakLevel: Math.round(peak * 10000) / 10000, silent: peak < 0.0005 };
+    return { peakLevel: Math.round(peak * 10000) / 10000, silent: peak < silentBelow };
   } finally {
     meter.stop();
   }
 }
 
-export function splitTurnServers(servers: RTCIceServer[]): { udp: RTCIceServer[]; tcp: RTCIceServer[] } {
+/**
+ * Our TURN URLs by transport: `turn:…` over UDP (the default), `turn:…?transport=tcp`, and `turns:`
+ * (TLS, offered when the server has a certificate). STUN URLs are left out: the check is about
+ * the relay.
+ */
+export function splitTurnServers(servers: RTCIceServer[]): { udp: RTCIceServer[]; tcp: RTCIceServer[]; tls: RTCIceServer[] } {
   const udp: RTCIceServer[] = [];
   const tcp: RTCIceServer[] = [];
+  const tls: RTCIceServer[] = [];
   for (const s of servers) {
     const urls = Array.isArray(s.urls) ? s.urls : [s.urls];
-    const turn = urls.filter((u) => /^turns?:/i.test(u));
-    const isTcp = (u: string) => /^turns:/i.test(u) || /transport=tcp/i.test(u);
-    const u = turn.filter((x) => !isTcp(x));
-    const t = turn.filter(isTcp);
-    if (u.length) udp.push({ ...s, urls: u });
-    if (t.length) tcp.push({ ...s, urls: t });
+    const isTls = (u: string) => /^turns:/i.test(u);
+    const isTcp = (u: string) => /^turn:/i.test(u) && /transport=tcp/i.test(u);
+    const isUdp = (u: string) => /^turn:/i.test(u) && !/transport=tcp/i.test(u);
+    const pick = (test: (u: string) => boolean, into: RTCIceServer[]) => {
+      const chosen = urls.filter(test);
+      if (chosen.length) into.push({ ...s, urls: chosen });
+    };
+    pick(isUdp, udp);
+    pick(isTcp, tcp);
+    pick(isTls, tls);
   }
-  return { udp, tcp };
+  return { udp, tcp, tls };
+}
+
+export interface LoopFigures {
+  rttMs: number;
+  jitterMs: number;
+  lossPercent: number;
+  kbps: number;
+}
+
+/** RFC 3550 §6.4.1 interarrival jitter over one-way transit times (ms). */
+export function jitterOf(transits: number[]): number {
+  let j = 0;
+  for (let i = 1; i < transits.length; i++) j += (Math.abs(transits[i] - transits[i - 1]) - j) / 16;
+  return j;
+}
+
+/** Figures from what was sent and what came back (transit = arrival − send time, same clock). */
+export function loopFigures(sent: number, arrivals: Array<{ seq: number; transitMs: number; bytes: number }>, seconds: number): LoopFigures {
+  const ordered = [...arrivals].sort((a, b) => a.seq - b.seq);
+  const transits = ordered.map((a) => a.transitMs);
+  const sorted = [...transits].sort((a, b) => a - b);
+  const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
+  const bytes = arrivals.reduce((n, a) => n + a.bytes, 0);
+  return {
+    rttMs: Math.round(median),
+    jitterMs: Math.round(jitterOf(transits) * 10) / 10,
+    lossPercent: sent > 0 ? Math.round((1000 * Math.max(0, sent - arrivals.length)) / sent) / 10 : 100,
+    kbps: seconds > 0 ? Math.round((bytes * 8) / 1000 / seconds) : 0,
+  };
+}
+
+/**
+ * A few seconds of data at media rate through our relay and back: two relay-only connections in
+ * this page, each allocating on the relay, joined by an unordered data channel without
+ * retransmissions (lost packets stay lost, as RTP's do). One browser clock on both ends gives the
+ * loop time browser → relay → browser (the round trip to the relay), jitter and loss directly;
+ * the bytes that arrive per second are the achievable bitrate at the offered rate.
+ */
+export async function measureRelayPath(
+  servers: RTCIceServer[],
+  options: { seconds?: number; kbps?: number; connectTimeoutMs?: number } = {},
+): Promise<LoopFigures | null> {
+  if (servers.length === 0 || typeof RTCPeerConnection !== 'function') return null;
+  const seconds = options.seconds ?? 2;
+  const offeredKbps = options.kbps ?? 2500;
+  const a = new RTCPeerConnection({ iceServers: servers, iceTransportPolicy: 'relay' });
+  const b = new RTCPeerConnection({ iceServers: servers, iceTransportPolicy: 'relay' });
+  // Closing releases the two relay allocations at once; a page that goes away mid-test must not
+  // leave them held until they expire (the relay allows a person only so many).
+  const release = () => {
+    a.close();
+    b.close();
+  };
+  window.addEventListener('pagehide', release);
+  try {
+    a.onicecandidate = (e) => e.candidate && void b.addIceCandidate(e.candidate).catch(() => undefined);
+    b.onicecandidate = (e) => e.candidate && void a.addIceCandidate(e.candidate).catch(() => undefined);
+    const send = a.createDataChannel('path-test', { ordered: false, maxRetransmits: 0 });
+    const received = new Promise<RTCDataChannel>((resolve) => (b.ondatachannel = (e) => resolve(e.channel)));
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription!);
+    const opened = new Promise<boolean>((resolve) => {
+      if (send.readyState === 'open') resolve(true);
+      send.onopen = () => resolve(true);
+    });
+    const ok = await withTimeout(opened, options.connectTimeoutMs ?? 4000, false);
+    if (!ok) return null;
+    const recv = await withTimeout(received, 1000, null);
+    if (!recv) return null;
+    recv.binaryType = 'arraybuffer';
+    const arrivals: Array<{ seq: number; transitMs: number; bytes: number }> = [];
+    recv.onmessage = (e) => {
+      const view = new DataView(e.data as ArrayBuffer);
+      arrivals.push({ seq: view.getUint32(0), transitMs: performance.now() - view.getFloat64(4), bytes: view.byteLength });
+    };
+    // 1000-byte packets every 10 ms ≈ offered rate; the send buffer is kept short so that a slow
+    // path shows up as fewer packets sent per second, not as a queue measured as delay.
+    const size = 1000;
+    const interval = 10;
+    const perTick = Math.max(1, Math.round((offeredKbps * 1000) / 8 / size / (1000 / interval)));
+    let seq = 0;
+    const started = performance.now();
+    while (performance.now() - started < seconds * 1000) {
+      for (let i = 0; i < perTick && send.bufferedAmount < 16 * size; i++) {
+        const buffer = new ArrayBuffer(size);
+        const view = new DataView(buffer);
+        view.setUint32(0, seq++);
+        view.setFloat64(4, performance.now());
+        try {
+          send.send(buffer);
+        } catch {
+          seq--;
+          break;
+        }
+      }
+      await sleep(interval);
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    // Let what is in flight arrive (well above any round trip we would still call usable).
+    const drainUntil = performance.now() + 1500;
+    while (send.bufferedAmount > 0 && performance.now() < drainUntil) await sleep(20);
+    await sleep(500);
+    return loopFigures(seq, arrivals, elapsed);
+  } catch {
+    return null;
+  } finally {
+    window.removeEventListener('pagehide', release);
+    release();
+  }
 }
 
 /** Gathers candidates with relay-only policy against the given TURN servers; true if one is relay. */

@@ -49,6 +49,8 @@ export interface PrecheckReport {
   startedAt: string;
   finishedAt?: string;
   durationMs?: number;
+  /** Where the time went (ms): devices, network, and the page's age when the check settled. */
+  timings?: { acquireMs?: number; devicesMs?: number; networkMs?: number; sincePageOpenMs?: number };
   browser: Pick<BrowserInfo, 'name' | 'version' | 'os' | 'mobile' | 'status' | 'hasPeerConnection' | 'hasGetUserMedia' | 'userAgent'>;
   camera: {
     status: DeviceStatus | 'pending';
@@ -72,6 +74,31 @@ export interface PrecheckReport {
   network: { online: boolean; hub: NetworkHub; relay: NetworkRelay; candidateTypes: string[] };
   permissions: { camera?: string; microphone?: string };
   relayOnlyCalls: boolean;
+  /** The connection test through our relay; it may finish after the rest (then reported again). */
+  path: PathMeasurement;
+}
+
+export type Transport = 'udp' | 'tcp' | 'tls';
+export type PathVerdict = 'good' | 'fair' | 'poor' | 'failed';
+
+/** One transport's measurement: a few seconds of data at media rate through the relay and back. */
+export interface TransportResult {
+  transport: Transport;
+  /** connected: figures below are set; failed: no relayed path came up; not-offered: no such URL. */
+  outcome: 'connected' | 'failed' | 'not-offered';
+  rttMs?: number;
+  jitterMs?: number;
+  lossPercent?: number;
+  kbps?: number;
+}
+
+export interface PathMeasurement {
+  state: 'pending' | 'measuring' | 'done' | 'skipped';
+  /** The transport calls would use (the first that works, in the order UDP, TCP, TLS). */
+  best?: TransportResult;
+  results: TransportResult[];
+  verdict?: PathVerdict;
+  durationMs?: number;
 }
 
 /** Problems that keep Begin video visit disabled: without them a patient can always wait. */
@@ -136,6 +163,35 @@ export function finish(findings: Findings, finished: boolean): PrecheckReport {
   };
 }
 
+// Achievable bitrate: ~300 kbit/s carries small video and audio; ~800 kbit/s a clear 640×480.
+export const pathThresholds = {
+  poor: { rttMs: 400, jitterMs: 50, lossPercent: 5, kbps: 300 },
+  fair: { rttMs: 200, jitterMs: 30, lossPercent: 2, kbps: 800 },
+} as const;
+
+/**
+ * The verdict on a measured path. Only TCP or TLS working is at best fair: media over TCP stalls on
+ * every lost packet (head-of-line blocking).
+ */
+export function pathVerdict(best: TransportResult | undefined): PathVerdict {
+  if (!best || best.outcome !== 'connected') return 'failed';
+  const { rttMs = 0, jitterMs = 0, lossPercent = 0, kbps = 0 } = best;
+  const p = pathThresholds.poor;
+  const f = pathThresholds.fair;
+  if (rttMs > p.rttMs || jitterMs > p.jitterMs || lossPercent > p.lossPercent || kbps < p.kbps) return 'poor';
+  if (rttMs > f.rttMs || jitterMs > f.jitterMs || lossPercent > f.lossPercent || kbps < f.kbps) return 'fair';
+  return best.transport === 'udp' ? 'good' : 'fair';
+}
+
+/** The first transport that connected, in the order calls prefer them. */
+export function bestTransport(results: TransportResult[]): TransportResult | undefined {
+  for (const t of ['udp', 'tcp', 'tls'] as const) {
+    const r = results.find((x) => x.transport === t && x.outcome === 'connected');
+    if (r) return r;
+  }
+  return undefined;
+}
+
 /** The summary the professional sees (sent with ReportPrecheck inside the report). */
 export function summary(report: PrecheckReport) {
   return { state: report.state, verdict: report.verdict, problems: report.problems };
@@ -143,8 +199,48 @@ export function summary(report: PrecheckReport) {
 
 /** One short English line for the professional's list (the server shows it as the summary). */
 export function summaryLine(report: PrecheckReport): string {
-  if (report.problems.length === 0) return 'all checks passed';
-  return report.problems.join(', ');
+  const devices = report.problems.length === 0 ? 'all checks passed' : report.problems.join(', ');
+  // The connection test first: the server keeps 200 characters, and a long list of device problems
+  // must not cut the figures off.
+  const path = pathSummary(report.path);
+  return path ? `${path} | ${devices}` : devices;
+}
+
+/** `path: good udp rtt 12 ms jitter 2 ms loss 0 % 2400 kbit/s` (parsed back by networkFromSummary). */
+export function pathSummary(path: PathMeasurement | undefined): string {
+  if (!path || path.state === 'skipped' || path.state === 'pending') return '';
+  if (path.state === 'measuring') return 'path: measuring';
+  const b = path.best;
+  if (!b || path.verdict === 'failed') return 'path: failed';
+  return `path: ${path.verdict} ${b.transport} rtt ${b.rttMs} ms jitter ${b.jitterMs} ms loss ${b.lossPercent} % ${b.kbps} kbit/s`;
+}
+
+export interface NetworkSummary {
+  verdict: PathVerdict | 'measuring';
+  transport?: Transport;
+  rttMs?: number;
+  jitterMs?: number;
+  lossPercent?: number;
+  kbps?: number;
+}
+
+/** Splits the reported summary line into the device part and the connection test. */
+export function networkFromSummary(summary: string | null | undefined): { devices: string; network: NetworkSummary | null } {
+  if (!summary) return { devices: '', network: null };
+  if (!summary.startsWith('path: ')) return { devices: summary, network: null };
+  const bar = summary.indexOf(' | ');
+  const devices = bar >= 0 ? summary.slice(bar + 3) : '';
+  const rest = summary.slice('path: '.length, bar >= 0 ? bar : undefined).trim();
+  const m = rest.match(/^(good|fair|poor) (udp|tcp|tls) rtt (\d+) ms jitter ([\d.]+) ms loss ([\d.]+) % (\d+) kbit\/s/);
+  if (m) {
+    return {
+      devices,
+      network: { verdict: m[1] as PathVerdict, transport: m[2] as Transport, rttMs: +m[3], jitterMs: +m[4], lossPercent: +m[5], kbps: +m[6] },
+    };
+  }
+  const word = rest.split(' ')[0];
+  if (word === 'measuring' || word === 'failed') return { devices, network: { verdict: word } };
+  return { devices, network: null };
 }
 
 /** The report as sent with ReportPrecheck: the server accepts at most 4096 bytes. */

@@ -9,8 +9,18 @@ import { acquireMedia, canChooseSpeaker, getLocalMedia, switchDevice, type Devic
 import { settings } from '../../services/settings';
 import { createLogger } from '../../services/log';
 import { currentBrowser } from './browserSupport';
-import { finish, type NetworkHub, type NetworkRelay, type PrecheckReport } from './precheckLogic';
-import { gatherRelay, measureMicrophone, sampleLuminance, splitTurnServers, withTimeout } from './measure';
+import {
+  bestTransport,
+  finish,
+  pathVerdict,
+  type NetworkHub,
+  type NetworkRelay,
+  type PathMeasurement,
+  type PrecheckReport,
+  type Transport,
+  type TransportResult,
+} from './precheckLogic';
+import { gatherRelay, measureMicrophone, measureRelayPath, sampleLuminance, splitTurnServers, withTimeout } from './measure';
 
 const log = createLogger('prejoin');
 
@@ -45,6 +55,7 @@ function initialFindings(): Findings {
     network: { online: navigator.onLine, hub: 'pending', relay: 'pending', candidateTypes: [] },
     permissions: {},
     relayOnlyCalls: settings.relayOnly,
+    path: { state: 'pending', results: [] },
   };
 }
 
@@ -57,7 +68,15 @@ async function queryPermission(name: string): Promise<string | undefined> {
   }
 }
 
-async function checkNetwork(): Promise<{ hub: NetworkHub; relay: NetworkRelay; candidateTypes: string[] }> {
+interface NetworkFindings {
+  hub: NetworkHub;
+  relay: NetworkRelay;
+  candidateTypes: string[];
+  /** Our TURN servers by transport, for the connection test that follows. */
+  turn?: ReturnType<typeof splitTurnServers>;
+}
+
+async function checkNetwork(): Promise<NetworkFindings> {
   if (!navigator.onLine) return { hub: 'unreachable', relay: 'skipped', candidateTypes: [] };
   const hub: NetworkHub = await connectHub(5000).then(
     () => 'reachable' as const,
@@ -70,14 +89,50 @@ async function checkNetwork(): Promise<{ hub: NetworkHub; relay: NetworkRelay; c
   } catch {
     return { hub, relay: 'skipped', candidateTypes: [] };
   }
-  const { udp, tcp } = splitTurnServers(servers);
-  if (udp.length === 0 && tcp.length === 0) return { hub, relay: 'not-configured', candidateTypes: [] };
-  const [u, t] = await Promise.all([gatherRelay(udp), gatherRelay(tcp)]);
+  const turn = splitTurnServers(servers);
+  const { udp, tcp, tls } = turn;
+  if (udp.length === 0 && tcp.length === 0 && tls.length === 0) return { hub, relay: 'not-configured', candidateTypes: [] };
+  // TLS (turns:) counts as a TCP route for the verdict: both carry media over a stream.
+  const [u, t] = await Promise.all([gatherRelay(udp), gatherRelay([...tcp, ...tls])]);
   const relay: NetworkRelay = u.relay ? 'udp' : t.relay ? 'tcp' : 'none';
-  return { hub, relay, candidateTypes: [...new Set([...u.types, ...t.types])] };
+  return { hub, relay, candidateTypes: [...new Set([...u.types, ...t.types])], turn };
 }
 
-export function usePrecheck() {
+/**
+ * The connection test: through our relay in the order calls prefer it — UDP, then TCP, then TLS when
+ * `turns:` is offered — stopping at the first that works (each try takes two relay allocations, and
+ * the relay allows a person only so many at once).
+ */
+async function measurePath(turn: ReturnType<typeof splitTurnServers>, update: (path: PathMeasurement) => void): Promise<PathMeasurement> {
+  const started = performance.now();
+  const results: TransportResult[] = [];
+  const plan: Array<[Transport, RTCIceServer[]]> = [
+    ['udp', turn.udp],
+    ['tcp', turn.tcp],
+    ['tls', turn.tls],
+  ];
+  update({ state: 'measuring', results: [] });
+  for (const [transport, servers] of plan) {
+    if (bestTransport(results)) break;
+    if (servers.length === 0) {
+      results.push({ transport, outcome: 'not-offered' });
+      continue;
+    }
+    const figures = await measureRelayPath(servers, { seconds: 2, connectTimeoutMs: 3000 });
+    results.push(figures ? { transport, outcome: 'connected', ...figures } : { transport, outcome: 'failed' });
+    update({ state: 'measuring', results: [...results] });
+  }
+  const best = bestTransport(results);
+  return { state: 'done', results, best, verdict: pathVerdict(best), durationMs: Math.round(performance.now() - started) };
+}
+
+/**
+ * `onPathDone` hears the connection test's result even after the precheck has unmounted (the
+ * patient began before it finished): the visit page reports it then.
+ */
+export function usePrecheck(onPathDone?: (path: PathMeasurement) => void) {
+  const pathDone = useRef(onPathDone);
+  pathDone.current = onPathDone;
   const videoRef = useRef<HTMLVideoElement | null>(null);
   const [findings, setFindings] = useState<Findings>(initialFindings);
   const [finished, setFinished] = useState(false);
@@ -122,14 +177,19 @@ export function usePrecheck() {
     const fresh = initialFindings();
     setFindings(fresh);
 
+    let devicesMs: number | undefined;
+    let acquireMs: number | undefined;
+    let networkMs: number | undefined;
     const devices = (async () => {
       const media = await acquireMedia();
+      acquireMs = Math.round(performance.now() - started);
       patch((f) => ({
         ...f,
         camera: { status: media.camera, errorName: media.cameraError },
         microphone: { status: media.microphone, errorName: media.microphoneError },
       }));
       await Promise.all([checkCamera(), checkMicrophone()]);
+      devicesMs = Math.round(performance.now() - started);
     })();
     const permissions = Promise.all([queryPermission('camera'), queryPermission('microphone')]).then(([camera, microphone]) =>
       patch((f) => ({ ...f, permissions: { camera, microphone } })),
@@ -140,13 +200,32 @@ export function usePrecheck() {
           () => ({ hub: 'reachable' as const, relay: 'skipped' as const, candidateTypes: [] }),
           () => ({ hub: 'unreachable' as const, relay: 'skipped' as const, candidateTypes: [] }),
         );
-    void network.then((n) => patch((f) => ({ ...f, network: { ...n, online: navigator.onLine } })));
+    void network.then((n) => {
+      networkMs = Math.round(performance.now() - started);
+      const { turn, ...found } = n as NetworkFindings;
+      patch((f) => ({ ...f, network: { ...found, online: navigator.onLine } }));
+      // The connection test goes on in the background: Begin video visit does not wait for it.
+      if (!turn || !live.current) {
+        patch((f) => ({ ...f, path: { state: 'skipped', results: [] } }));
+        return;
+      }
+      void measurePath(turn, (path) => patch((f) => ({ ...f, path }))).then((path) => {
+        patch((f) => ({ ...f, path }));
+        pathDone.current?.(path);
+      });
+    });
 
     void Promise.allSettled([devices, permissions, network]).then((results) => {
       results.forEach((r) => r.status === 'rejected' && log.warn('check failed', String(r.reason)));
       if (!live.current) return;
       const finishedAt = new Date().toISOString();
-      patch((f) => ({ ...f, finishedAt, durationMs: Math.round(performance.now() - started) }));
+      const now = performance.now();
+      patch((f) => ({
+        ...f,
+        finishedAt,
+        durationMs: Math.round(now - started),
+        timings: { acquireMs, devicesMs, networkMs, sincePageOpenMs: Math.round(now) },
+      }));
       setFinished(true);
     });
     return () => {

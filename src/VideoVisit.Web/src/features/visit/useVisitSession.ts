@@ -42,9 +42,10 @@ export interface VisitSession {
 export function placeInLine(snapshot: VisitSnapshot | null, selfId: string | null): number | null {
   if (!snapshot || !selfId) return null;
   if (typeof snapshot.placeInLine === 'number') return snapshot.placeInLine;
-  const waiting = snapshot.participants
-    .filter((p) => p.state === 'waiting' && p.role !== 'professional')
-    .sort((a, b) => Date.parse(a.waitingSince ?? '') - Date.parse(b.waitingSince ?? '') || 0);
+  // The server's order: participants come in its waiting order (never re-sorted here).
+  const me = snapshot.participants.find((p) => p.participantId === selfId);
+  if (typeof me?.placeInLine === 'number') return me.placeInLine;
+  const waiting = snapshot.participants.filter((p) => p.state === 'waiting' && p.role !== 'professional');
   const i = waiting.findIndex((p) => p.participantId === selfId);
   return i >= 0 ? i + 1 : null;
 }
