@@ -345,6 +345,13 @@ internal static class Glare
 {
     public static async Task ForceAsync(IPage a, IPage b)
     {
+        // Start from rest: a negotiation still in flight (a late renegotiation after connecting) would
+        // defer the restart's offer behind signals the test is about to hold.
+        foreach (var page in new[] { a, b })
+        {
+            await page.WaitForFunctionAsync("() => window.__videovisitCall.stable()", null, new() { Timeout = WebAppDriver.WaitMs });
+        }
+
         var before = await Task.WhenAll(CountersAsync(a), CountersAsync(b));
         await Task.WhenAll(a.EvaluateAsync("() => window.__videovisitCall.holdSignals(true)"), b.EvaluateAsync("() => window.__videovisitCall.holdSignals(true)"));
         await Task.WhenAll(a.EvaluateAsync("() => window.__videovisitCall.renegotiate()"), b.EvaluateAsync("() => window.__videovisitCall.renegotiate()"));

@@ -158,6 +158,11 @@ export class PeerMesh {
     return this.incoming;
   }
 
+  /** Every connection is between negotiations: no offer of ours or theirs is pending. */
+  isStable(): boolean {
+    return [...this.peers.values()].every((p) => p.pc.signalingState === 'stable' && !p.makingOffer);
+  }
+
   /** Test hook: keep incoming signals until released, so both sides can be made to offer at once. */
   holdSignals(hold: boolean) {
     if (hold) {

@@ -21,6 +21,8 @@ export interface CallDebug {
   /** Test hooks: hold incoming signals, and renegotiate every connection now. */
   holdSignals: (hold: boolean) => void;
   renegotiate: () => void;
+  /** Test hook: every connection is between negotiations (signaling state stable). */
+  stable: () => boolean;
   /** The screen this page shares (a test ends its track as the browser's "Stop sharing" bar does). */
   screen: () => MediaStream | null;
 }
@@ -40,6 +42,7 @@ const debug: CallDebug = {
   negotiation: () => null,
   holdSignals: () => undefined,
   renegotiate: () => undefined,
+  stable: () => false,
   screen: () => null,
 };
 const mark = (name: string) => {
@@ -114,6 +117,7 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
       debug.peers = () => (created?.list() ?? []).map(({ stream: _s, screen, ...rest }) => ({ ...rest, screen: screen ? screen.id : null }));
       debug.negotiation = () => (created ? { ...created.counters } : null);
       debug.holdSignals = (hold) => created?.holdSignals(hold);
+      debug.stable = () => created?.isStable() ?? false;
       debug.renegotiate = () => created?.restartIce();
       for (const m of pending.current.splice(0)) void created.handleSignal(m);
       setPeers(created.list());
