@@ -267,6 +267,18 @@ export class PeerMesh {
     }
   }
 
+  /** Fresh TURN credentials: for connections made from now on and the ICE restarts of those that exist. */
+  updateIceServers(servers: RTCIceServer[]) {
+    this.options.iceServers = servers;
+    for (const peer of this.peers.values()) {
+      try {
+        peer.pc.setConfiguration({ ...peer.pc.getConfiguration(), iceServers: servers });
+      } catch (e) {
+        log.warn('setConfiguration', (e as Error).message);
+      }
+    }
+  }
+
   private create(id: string): Peer {
     const pc = new RTCPeerConnection({
       iceServers: this.options.iceServers,

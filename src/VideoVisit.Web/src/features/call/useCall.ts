@@ -1,6 +1,7 @@
 // The call: a PeerMesh to every other admitted participant, fed by the hub's Signal events and
 // the VisitState snapshots. Signals that arrive before the mesh exists are kept and replayed.
 import { useEffect, useRef, useState } from 'react';
+import { needsRefresh } from '../../services/iceCredentials';
 import { api } from '../../services/api';
 import { onHub, visitHub, type SignalMessage, type VisitSnapshot } from '../../services/hub';
 import { acquireMedia, getLocalMedia, startScreenCapture } from '../../services/media';
@@ -55,12 +56,21 @@ export function recordFirstFrame(participantId: string) {
 }
 
 let iceCache: Promise<RTCIceServer[]> | null = null;
+let iceFetched: { servers: RTCIceServer[]; at: number } | null = null;
+/** The ICE servers, fetched again once their TURN credentials are half-way to expiry. */
 export function prefetchIceServers(): Promise<RTCIceServer[]> {
-  iceCache ??= api.iceServers().catch((e: Error) => {
-    log.warn('ice-servers failed', e.message);
-    iceCache = null;
-    return [];
-  });
+  if (iceFetched && needsRefresh(iceFetched.servers, iceFetched.at, Date.now())) iceCache = null;
+  iceCache ??= api.iceServers().then(
+    (servers) => {
+      iceFetched = { servers, at: Date.now() };
+      return servers;
+    },
+    (e: Error) => {
+      log.warn('ice-servers failed', e.message);
+      iceCache = null;
+      return [];
+    },
+  );
   return iceCache;
 }
 
@@ -123,8 +133,16 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
       setPeers(created.list());
       setMeshVersion((v) => v + 1);
     })();
+    // A long call keeps valid TURN credentials for the ICE restarts it may need.
+    const refresher = window.setInterval(() => {
+      if (!created || !iceFetched || !needsRefresh(iceFetched.servers, iceFetched.at, Date.now())) return;
+      void prefetchIceServers().then((servers) => {
+        if (servers.length > 0) created?.updateIceServers(servers);
+      });
+    }, 10_000);
     return () => {
       cancelled = true;
+      window.clearInterval(refresher);
       created?.close();
       setScreen((s) => {
         s?.getTracks().forEach((t) => t.stop());
