@@ -1,6 +1,12 @@
-// Time to first remote frame after admission, peer-to-peer and relay-only, in headless Chromium.
+// Time to first remote frame after admission, peer-to-peer and relay-only, in headless Chromium;
+// and before that, time from opening the visit page to "Begin video visit" ready.
 //
-//   node first-frame.mjs [--url http://127.0.0.1:5090] [--runs 10] [--chromium /usr/bin/chromium]
+//   node first-frame.mjs [--url http://127.0.0.1:5090] [--runs 10] [--begin-runs 10] [--chromium /usr/bin/chromium]
+//
+// Begin ready: each run opens /visit/appt-1 in a new browser context (signed in by the development
+// issuer's ?as=, fake camera and microphone granted) and takes the time from the page's time origin
+// (navigation start) to the moment the device check has settled with Begin allowed and the button
+// enabled. The path measurement through the relay may still run after that, as designed.
 //
 // Without --url it starts the server itself (dotnet run, Release) on a free port with its own data
 // folder and relay port. Each mode opens a patient and a professional in their own browser
@@ -80,6 +86,26 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+async function measureBeginReady(browser, base, count) {
+  const results = [];
+  for (let run = 1; run <= count; run++) {
+    const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+    context.setDefaultTimeout(30_000);
+    const page = await context.newPage();
+    await page.goto(`${base}/visit/appt-1?as=patient-1`);
+    const handle = await page.waitForFunction(() => {
+      const section = document.querySelector('[data-begin-state]');
+      const button = document.querySelector('[data-testid=begin-video-visit]');
+      return section && section.getAttribute('data-begin-state') === 'allowed' && button && !button.disabled ? performance.now() : false;
+    }, null, { polling: 20 });
+    const ms = Math.round(await handle.jsonValue());
+    results.push(ms);
+    console.log(`begin-ready run ${String(run).padStart(2)}: ${ms} ms from page open`);
+    await context.close();
+  }
+  return results;
+}
+
 async function measure(browser, base, mode, appointment, patientId, professionalId) {
   const query = mode === 'relay-only' ? '&relay=only' : '';
   const open = async (who, path) => {
@@ -148,8 +174,14 @@ const browser = await chromium.launch({
   args: ['--use-fake-device-for-media-stream', '--disable-background-networking', '--no-first-run'],
 });
 try {
+  const beginRuns = Number(args['begin-runs'] ?? 10);
+  const begin = beginRuns > 0 ? await measureBeginReady(browser, server.url, beginRuns) : [];
   const p2p = await measure(browser, server.url, 'p2p', 'appt-1', 'patient-1', 'nurse-1');
   const relay = await measure(browser, server.url, 'relay-only', 'appt-2', 'patient-2', 'doctor-2');
+  if (begin.length > 0) {
+    const sorted = [...begin].sort((a, b) => a - b);
+    console.log(`\nTime from opening the visit page to Begin video visit ready, ${begin.length} runs: median ${median(begin)} ms, min ${sorted[0]} ms, max ${sorted[sorted.length - 1]} ms, within 3 s: ${begin.filter((x) => x <= 3000).length}/${begin.length}`);
+  }
   console.log('\nTime from Admit to first remote frame, median of', runs, 'runs (headless Chromium, loopback):');
   for (const [mode, r] of [['peer-to-peer', p2p], ['relay-only', relay]]) {
     console.log(
