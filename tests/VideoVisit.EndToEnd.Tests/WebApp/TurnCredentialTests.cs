@@ -27,6 +27,7 @@ public sealed class TurnCredentialTests(ChromiumFixture chromium) : IClassFixtur
         await nurse.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
 
         await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
+        await nurse.Locator("[data-testid=remote-tile][data-connection-path=relay]").WaitForAsync(new() { Timeout = WaitMs });
         var peer = Assert.Single(await PeersAsync(nurse));
         Assert.Equal("relay", peer.GetProperty("localCandidateType").GetString());
     }
