@@ -318,20 +318,7 @@ public sealed class VisitRoom
             Status = VisitStatus.Ended;
             _store.SaveVisit(VisitId, Appointment, Status, now);
             Audit(now, "ended", professional);
-            foreach (var p in _participants.Where(p => p.IsActive))
-            {
-                p.State = ParticipantState.Left;
-                p.WaitingSince = null;
-                p.GraceEndsAt = null;
-            }
-
-            _version++;
-            foreach (var p in connected)
-            {
-                outbox.VisitState(p.ConnectionId!, SnapshotFor(p, now));
-                outbox.VisitEnded(p.ConnectionId!, new VisitEndedMessage(VisitId, "The visit has ended."));
-                p.ConnectionId = null;
-            }
+            CloseOut(connected, new VisitEndedMessage(VisitId, "The visit has ended."), now, outbox);
         }
     }
 
@@ -352,20 +339,26 @@ public sealed class VisitRoom
             Status = VisitStatus.Ended;
             _store.SaveVisit(VisitId, Appointment, Status, now);
             _store.AppendEvent(new VisitEvent(VisitId, now, "ended", null, null, null, Detail: kind));
-            foreach (var p in _participants.Where(p => p.IsActive))
-            {
-                p.State = ParticipantState.Left;
-                p.WaitingSince = null;
-                p.GraceEndsAt = null;
-            }
+            CloseOut(connected, new VisitEndedMessage(VisitId, message, kind), now, outbox);
+        }
+    }
 
-            _version++;
-            foreach (var p in connected)
-            {
-                outbox.VisitState(p.ConnectionId!, SnapshotFor(p, now));
-                outbox.VisitEnded(p.ConnectionId!, new VisitEndedMessage(VisitId, message, kind));
-                p.ConnectionId = null;
-            }
+    /// <summary>Everyone still holding a seat leaves; those connected get the last snapshot and <paramref name="ended"/>.</summary>
+    private void CloseOut(List<Participant> connected, VisitEndedMessage ended, DateTimeOffset now, Outbox outbox)
+    {
+        foreach (var p in _participants.Where(p => p.IsActive))
+        {
+            p.State = ParticipantState.Left;
+            p.WaitingSince = null;
+            p.GraceEndsAt = null;
+        }
+
+        _version++;
+        foreach (var p in connected)
+        {
+            outbox.VisitState(p.ConnectionId!, SnapshotFor(p, now));
+            outbox.VisitEnded(p.ConnectionId!, ended);
+            p.ConnectionId = null;
         }
     }
 
