@@ -272,15 +272,7 @@ public sealed class VisitRoom
                 throw new VisitException(VisitError.WrongState, "That participant is no longer in the visit.");
             }
 
-            if (target.ConnectionId is not null)
-            {
-                outbox.Removed(target.ConnectionId, new RemovedMessage(VisitId, target.Id, "removed", "You were removed from this visit."));
-            }
-
-            target.State = ParticipantState.Removed;
-            target.ConnectionId = null;
-            target.GraceEndsAt = null;
-            target.WaitingSince = null;
+            TakeSeat(target, "removed", "You were removed from this visit.", outbox);
             _removedSubjects.Add(target.SubjectId);
             Audit(now, "removed", professional, target, detail: target.SubjectId);
             Publish(outbox, now);
@@ -370,15 +362,7 @@ public sealed class VisitRoom
             var released = _participants.Where(p => p.IsActive && lostRight(p)).ToList();
             foreach (var target in released)
             {
-                if (target.ConnectionId is not null)
-                {
-                    outbox.Removed(target.ConnectionId, new RemovedMessage(VisitId, target.Id, reason, message));
-                }
-
-                target.State = ParticipantState.Removed;
-                target.ConnectionId = null;
-                target.GraceEndsAt = null;
-                target.WaitingSince = null;
+                TakeSeat(target, reason, message, outbox);
                 _store.AppendEvent(new VisitEvent(VisitId, now, "released", null, target.OnBehalfOf?.Id, null, target.Id, target.Actor.Id, reason));
             }
 
@@ -389,6 +373,20 @@ public sealed class VisitRoom
 
             return released.Count;
         }
+    }
+
+    /// <summary>The seat is taken away: its connection is told why, and it holds nothing any more.</summary>
+    private void TakeSeat(Participant target, string reason, string message, Outbox outbox)
+    {
+        if (target.ConnectionId is not null)
+        {
+            outbox.Removed(target.ConnectionId, new RemovedMessage(VisitId, target.Id, reason, message));
+        }
+
+        target.State = ParticipantState.Removed;
+        target.ConnectionId = null;
+        target.GraceEndsAt = null;
+        target.WaitingSince = null;
     }
 
     /// <summary>The caller leaves; their seat is given up (joining again means knocking again).</summary>
