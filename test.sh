@@ -56,5 +56,15 @@ for trx in "$results"/*.trx; do
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
   printf '%-32s %s\n' "$(basename "$trx" .trx)" "$(echo "$counters" | grep -oE '(total|executed|passed|failed|notExecuted)="[0-9]+"' | tr '\n' ' ')"
 done
+# The names of the failed tests and the start of their messages, last, where a log's tail shows them.
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  grep -oE '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | grep -oE 'testName="[^"]*"' \
+    | sed -e 's/^testName="/FAILED: /' -e 's/"$//' -e 's/&quot;/"/g' || true
+done
+if [ -f "$results/web-unit.xml" ]; then
+  grep -oE '<testcase [^>]*name="[^"]*"[^>]*>[[:space:]]*<failure' "$results/web-unit.xml" \
+    | grep -oE ' name="[^"]*"' | sed -e 's/^ name="/FAILED (Vitest): /' -e 's/"$//' || true
+fi
 if [ "$status" -ne 0 ]; then echo "SOME TESTS FAILED"; else echo "ALL TESTS PASSED"; fi
 exit "$status"
