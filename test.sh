@@ -40,14 +40,34 @@ if ! (cd src/VideoVisit.Web && npm test -- --reporter=default --reporter=junit -
   status=1
 fi
 
+failed_names() { # the failed tests of a trx, one per line, without a theory's arguments
+  grep -oE '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$1" | grep -oE 'testName="[^"(]*' \
+    | sed 's/^testName="//' | sort -u
+}
+
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"
-  if ! dotnet test "$project" -c Release --no-build --nologo \
+  if dotnet test "$project" -c Release --no-build --nologo \
       --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" \
       --results-directory "$results" "$@"; then
-    status=1
+    continue
   fi
+  # Real browsers on a loaded 2-core machine: a browser test that failed is run once more, alone,
+  # and the summary names it as flaky if it then passes. Two failures in a row fail the suite, and
+  # so does any failure in the unit and integration projects, or more than three browser failures.
+  mapfile -t failed < <(failed_names "$results/$name.trx")
+  if [ "$name" = "VideoVisit.EndToEnd.Tests" ] && ((${#failed[@]} > 0 && ${#failed[@]} <= 3)); then
+    filter=$(printf 'FullyQualifiedName~%s|' "${failed[@]}")
+    echo "== $name: running again the ${#failed[@]} browser test(s) that failed: ${failed[*]}"
+    if dotnet test "$project" -c Release --no-build --nologo --filter "${filter%|}" \
+        --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.again.trx" \
+        --results-directory "$results" "$@"; then
+      printf 'FLAKY (failed, then passed when run again): %s\n' "${failed[@]}" >> "$results/flaky.txt"
+      continue
+    fi
+  fi
+  status=1
 done
 
 echo "== summary"
@@ -56,15 +76,17 @@ for trx in "$results"/*.trx; do
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
   printf '%-32s %s\n' "$(basename "$trx" .trx)" "$(echo "$counters" | grep -oE '(total|executed|passed|failed|notExecuted)="[0-9]+"' | tr '\n' ' ')"
 done
-# The names of the failed tests and the start of their messages, last, where a log's tail shows them.
+# The failed tests by name, last, where a log's tail shows them (a browser test that failed once and
+# passed when run again is listed here from its first run, and as FLAKY below).
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   grep -oE '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | grep -oE 'testName="[^"]*"' \
-    | sed -e 's/^testName="/FAILED: /' -e 's/"$//' -e 's/&quot;/"/g' || true
+    | sed -e "s/^testName=\"/FAILED in $(basename "$trx" .trx): /" -e 's/"$//' -e 's/&quot;/"/g' || true
 done
 if [ -f "$results/web-unit.xml" ]; then
   grep -oE '<testcase [^>]*name="[^"]*"[^>]*>[[:space:]]*<failure' "$results/web-unit.xml" \
     | grep -oE ' name="[^"]*"' | sed -e 's/^ name="/FAILED (Vitest): /' -e 's/"$//' || true
 fi
+[ -f "$results/flaky.txt" ] && cat "$results/flaky.txt"
 if [ "$status" -ne 0 ]; then echo "SOME TESTS FAILED"; else echo "ALL TESTS PASSED"; fi
 exit "$status"

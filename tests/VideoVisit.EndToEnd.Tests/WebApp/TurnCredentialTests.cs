@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using VideoVisit.EndToEnd.Tests.Browsers;
+using VideoVisit.Media.Hosting;
 using VideoVisit.Testing;
 using static VideoVisit.EndToEnd.Tests.WebApp.WebAppDriver;
 
@@ -27,8 +29,13 @@ public sealed class TurnCredentialTests(ChromiumFixture chromium) : IClassFixtur
         await nurse.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
 
         await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
-        await nurse.Locator("[data-testid=remote-tile][data-connection-path=relay]").WaitForAsync(new() { Timeout = WaitMs });
-        var peer = Assert.Single(await PeersAsync(nurse));
-        Assert.Equal("relay", peer.GetProperty("localCandidateType").GetString());
+
+        // Both pages may use relay candidates only, so the video above came through our relay, which
+        // allocated for the console after its first credentials had expired; the relay's counters say
+        // so. (The pages' own stats poll naming the pair is not waited for: on a busy machine it came
+        // late or never, while the video was already playing.)
+        var relay = server.Services.GetRequiredService<TurnRelayStatus>();
+        Assert.True(relay.Counters.AllocationsCreated >= 2, $"allocations: {relay.Counters.AllocationsCreated}");
+        Assert.True(relay.Counters.PacketsToPeers > 0 && relay.Counters.PacketsToClients > 0);
     }
 }
