@@ -87,6 +87,34 @@ public sealed class FhirLiveWebTests(ChromiumFixture chromium) : IClassFixture<C
         await patient.Locator("[data-testid=call]").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = WaitMs });
     }
 
+    [Fact]
+    public async Task TheProfessionalsConsoleListFollowsABookingAndACancellation()
+    {
+        await using var server = await RunningServer.StartAsync();
+        using var ehr = await EhrAsync(server);
+        await PutAsync(ehr, "Patient/web-pat-3", """{"resourceType":"Patient","id":"web-pat-3","name":[{"given":["Cecilia"],"family":"Console"}],"birthDate":"1983-03-03"}""");
+        await using var context = await NewContextAsync(chromium.Browser);
+        var page = await context.NewPageAsync();
+        var hubReady = HubHandshakeAsync(page);
+
+        await page.GotoAsync(new Uri(server.BaseAddress, "/console?as=nurse-1").ToString(), new() { Timeout = WaitMs });
+        await page.Locator("[data-testid=console] h2").WaitForAsync(new() { Timeout = WaitMs });
+        await page.Locator("[data-testid=console] [role=status]").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = WaitMs });
+        await hubReady.WaitAsync(Timeout);
+        var item = page.Locator("[data-testid=console-appointment-web-appt-3]");
+        Assert.Equal(0, await item.CountAsync());
+
+        // Starting now, so it is today's whatever the hour.
+        var start = DateTimeOffset.UtcNow;
+        await PutAsync(ehr, "Appointment/web-appt-3", Appointment("web-appt-3", start, "booked", "web-pat-3"));
+        await item.Locator("[data-testid=open-visit]").WaitForAsync(new() { Timeout = PushMs });
+        Assert.Contains("Cecilia Console", await item.InnerTextAsync(new() { Timeout = WaitMs }), StringComparison.Ordinal);
+
+        await PutAsync(ehr, "Appointment/web-appt-3", Appointment("web-appt-3", start, "cancelled", "web-pat-3"));
+        await page.Locator("[data-testid=console-appointment-web-appt-3][data-status=cancelled] [data-testid=appointment-cancelled]").WaitForAsync(new() { Timeout = PushMs });
+        Assert.Equal(0, await item.Locator("[data-testid=open-visit]").CountAsync());
+    }
+
     /// <summary>Completes when the page's SignalR connection has its handshake answer (so pushes can reach it).</summary>
     private static Task HubHandshakeAsync(IPage page)
     {

@@ -49,14 +49,27 @@ export function ConsolePage() {
       {list && list.length > 0 && (
         <ul className="appointments">
           {list.map((a) => (
-            <li key={a.id} className="appointment card" data-testid={`console-appointment-${a.id}`} data-appointment-id={a.id}>
+            <li
+              key={a.id}
+              className="appointment card"
+              data-testid={`console-appointment-${a.id}`}
+              data-appointment-id={a.id}
+              data-status={a.status ?? 'booked'}
+            >
               <h3>
                 {formatClock(a.start, language)}–{formatClock(a.end, language)} · {t(a.kind === 'group' ? 'upcoming.kind.group' : 'upcoming.kind.video')}
               </h3>
               <p>{t('console.patients', { names: a.patientIds.map((id) => a.patientNames?.[id] ?? id).join(', ') })}</p>
-              <a className="button primary" href={`/console/${encodeURIComponent(a.id)}`} onClick={link(`/console/${encodeURIComponent(a.id)}`)} data-testid="open-visit">
-                {t('console.open')}
-              </a>
+              {a.status === 'cancelled' ? (
+                // Cancelled by the clinic's system: nothing to open; the professional sees why at once.
+                <p className="notice" data-testid="appointment-cancelled">
+                  {t('upcoming.cancelled')}
+                </p>
+              ) : (
+                <a className="button primary" href={`/console/${encodeURIComponent(a.id)}`} onClick={link(`/console/${encodeURIComponent(a.id)}`)} data-testid="open-visit">
+                  {t('console.open')}
+                </a>
+              )}
             </li>
           ))}
         </ul>
