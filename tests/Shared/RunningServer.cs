@@ -79,7 +79,20 @@ public sealed class RunningServer : IAsyncDisposable
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            using var udp = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            System.Net.Sockets.UdpClient udp;
+            try
+            {
+                udp = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // The ephemeral range is momentarily full (a benchmark or another suite holding many
+                // UDP sockets on this machine): wait a little and try again.
+                Thread.Sleep(200);
+                continue;
+            }
+
+            using var held = udp;
             var port = ((System.Net.IPEndPoint)udp.Client.LocalEndPoint!).Port;
             try
             {

@@ -328,4 +328,75 @@ public sealed class CallScreenTests(ChromiumFixture chromium) : IClassFixture<Ch
         Assert.True(best.GetProperty("kbps").GetInt32() > 0);
         Console.WriteLine("connection test: " + figures);
     }
+
+    [Fact]
+    public async Task BothSidesRenegotiatingAtOnceSettleByPerfectNegotiation()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await using var patientContext = await NewContextAsync(chromium.Browser);
+        await using var nurseContext = await NewContextAsync(chromium.Browser);
+        var (patient, nurse) = await AdmittedAsync(server, patientContext, nurseContext);
+        await Glare.ForceAsync(patient, nurse);
+    }
+}
+
+/// <summary>Glare made certain: both sides hold incoming signals, both renegotiate, then both release.</summary>
+internal static class Glare
+{
+    public static async Task ForceAsync(IPage a, IPage b)
+    {
+        var console = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        a.Console += (_, m) => console.Enqueue("first: " + m.Text);
+        b.Console += (_, m) => console.Enqueue("second: " + m.Text);
+        // Start from rest: a negotiation still in flight (a late renegotiation after connecting) would
+        // defer the restart's offer behind signals the test is about to hold.
+        foreach (var page in new[] { a, b })
+        {
+            await page.WaitForFunctionAsync("() => window.__videovisitCall.stable()", null, new() { Timeout = WebAppDriver.WaitMs });
+        }
+
+        var before = await Task.WhenAll(CountersAsync(a), CountersAsync(b));
+        await Task.WhenAll(a.EvaluateAsync("() => window.__videovisitCall.holdSignals(true)"), b.EvaluateAsync("() => window.__videovisitCall.holdSignals(true)"));
+        await Task.WhenAll(a.EvaluateAsync("() => window.__videovisitCall.renegotiate()"), b.EvaluateAsync("() => window.__videovisitCall.renegotiate()"));
+        // Each side's offer is out (and held at the other side) before either sees the other's.
+        foreach (var page in new[] { a, b })
+        {
+            try
+            {
+                await page.WaitForFunctionAsync($"() => window.__videovisitCall.negotiation().offersSent > {before[page == a ? 0 : 1].GetProperty("offersSent").GetInt32()}", null, new() { Timeout = WebAppDriver.WaitMs });
+            }
+            catch (TimeoutException)
+            {
+                var states = await Task.WhenAll(StateAsync(a), StateAsync(b));
+                throw new TimeoutException($"no offer after the restart on {(page == a ? "the first" : "the second")} page; negotiation: {string.Join(" | ", states)}; console: {string.Join(" // ", console)}");
+            }
+        }
+
+        await Task.WhenAll(a.EvaluateAsync("() => window.__videovisitCall.holdSignals(false)"), b.EvaluateAsync("() => window.__videovisitCall.holdSignals(false)"));
+        await Task.WhenAll(WebAppDriver.WaitForRemoteVideosPlayingAsync(a, 1), WebAppDriver.WaitForRemoteVideosPlayingAsync(b, 1));
+        foreach (var page in new[] { a, b })
+        {
+            try
+            {
+                await page.WaitForFunctionAsync("() => window.__videovisitCall.peers().every(p => p.connectionState === 'connected')", null, new() { Timeout = WebAppDriver.WaitMs });
+            }
+            catch (TimeoutException)
+            {
+                var states = await Task.WhenAll(StateAsync(a), StateAsync(b));
+                throw new TimeoutException($"not connected again on {(page == a ? "the first" : "the second")} page; negotiation: {string.Join(" | ", states)}; console: {string.Join(" // ", console)}");
+            }
+        }
+
+        var after = await Task.WhenAll(CountersAsync(a), CountersAsync(b));
+        var ignored = after.Sum(c => c.GetProperty("ignoredOffers").GetInt32()) - before.Sum(c => c.GetProperty("ignoredOffers").GetInt32());
+        var rolledBack = after.Sum(c => c.GetProperty("rollbacks").GetInt32()) - before.Sum(c => c.GetProperty("rollbacks").GetInt32());
+        // The impolite side ignored the polite side's offer; the polite side rolled its own back.
+        Assert.True(ignored >= 1 && rolledBack >= 1, $"no glare was resolved: before {string.Join(", ", before.Select(c => c.GetRawText()))}, after {string.Join(", ", after.Select(c => c.GetRawText()))}");
+    }
+
+    private static async Task<string> StateAsync(IPage page) =>
+        (await page.EvaluateAsync<JsonElement>("() => ({ counters: window.__videovisitCall.negotiation(), state: window.__videovisitCall.negotiationState(), peers: window.__videovisitCall.peers().map(p => ({ id: p.participantId, connectionState: p.connectionState, path: p.path })) })")).GetRawText();
+
+    private static async Task<JsonElement> CountersAsync(IPage page) =>
+        await page.EvaluateAsync<JsonElement>("() => window.__videovisitCall.negotiation()");
 }

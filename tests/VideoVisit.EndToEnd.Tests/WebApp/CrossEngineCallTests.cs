@@ -78,4 +78,20 @@ public sealed class CrossEngineCallTests(ChromiumFixture chromium, FirefoxFixtur
             Assert.Equal("relay", peer.GetProperty("localCandidateType").GetString());
         }
     }
+
+    [Fact]
+    public async Task FirefoxAndChromiumRenegotiatingAtOnceSettleByPerfectNegotiation()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await using var patientContext = await NewFirefoxContextAsync();
+        await using var nurseContext = await NewContextAsync(chromium.Browser);
+
+        var patient = await OpenAsAsync(patientContext, server, "patient-1", "/visit/appt-1");
+        await BeginVideoVisitAsync(patient);
+        var nurse = await OpenConsoleVisitAsync(nurseContext, server, "nurse-1", "appt-1");
+        await nurse.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
+        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
+
+        await Glare.ForceAsync(patient, nurse);
+    }
 }

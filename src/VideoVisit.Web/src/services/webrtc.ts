@@ -83,6 +83,13 @@ interface Peer {
   /** An offer we sent was refused by the hub (the other side was away): renegotiate when it is back. */
   offerLost: boolean;
   screenSender?: RTCRtpSender;
+  /**
+   * Candidates that matched no remote description when they came (those of an offer we ignored in
+   * glare, or ahead of their description): kept, and added once a description with their ICE
+   * username fragment is set. An engine that answers after rolling back its own ICE-restart offer
+   * may answer with that offer's credentials and not gather again, so its candidates came earlier.
+   */
+  strayCandidates: RTCIceCandidateInit[];
   plan: SendPlan;
   lastCounters?: { received: number; lost: number };
   lastReceived?: Map<string, number>;
@@ -161,6 +168,22 @@ export class PeerMesh {
   /** Every connection is between negotiations: no offer of ours or theirs is pending. */
   isStable(): boolean {
     return [...this.peers.values()].every((p) => p.pc.signalingState === 'stable' && !p.makingOffer);
+  }
+
+  /** Test hook: where each connection's negotiation stands, for a failing test to print. */
+  negotiationState() {
+    return {
+      closed: this.closed,
+      held: this.held?.length ?? null,
+      peers: [...this.peers.values()].map((p) => ({
+        id: p.id,
+        signalingState: p.pc.signalingState,
+        iceConnectionState: p.pc.iceConnectionState,
+        makingOffer: p.makingOffer,
+        polite: p.polite,
+        offerLost: p.offerLost,
+      })),
+    };
   }
 
   /** Test hook: keep incoming signals until released, so both sides can be made to offer at once. */
@@ -248,6 +271,7 @@ export class PeerMesh {
       } finally {
         peer.settingRemoteAnswer = false;
       }
+      await this.addStrayCandidates(peer);
       if (description.type === 'offer') {
         this.addLocalTracks(peer);
         await peer.pc.setLocalDescription();
@@ -258,12 +282,32 @@ export class PeerMesh {
     }
     if (message.kind === 'ice') {
       if (!envelope.candidate) return;
+      const candidate = envelope.candidate;
+      const fragment = candidate.usernameFragment;
+      if (fragment && peer.pc.remoteDescription && remoteFragments(peer.pc.remoteDescription).indexOf(fragment) < 0) {
+        keepStray(peer, candidate);
+        return;
+      }
       try {
-        await peer.pc.addIceCandidate(envelope.candidate);
+        await peer.pc.addIceCandidate(candidate);
       } catch (e) {
-        // Candidates of an offer we ignored are expected to fail.
+        // Candidates of an offer we ignored are expected to fail; they are kept in case an answer
+        // with their credentials follows.
+        if (fragment) keepStray(peer, candidate);
         if (!peer.ignoreOffer) log.warn('addIceCandidate', (e as Error).message);
       }
+    }
+  }
+
+  /** Adds the kept candidates that belong to the remote description just set. */
+  private async addStrayCandidates(peer: Peer) {
+    const description = peer.pc.remoteDescription;
+    if (!description || peer.strayCandidates.length === 0) return;
+    const fragments = remoteFragments(description);
+    const now = peer.strayCandidates.filter((c) => c.usernameFragment && fragments.indexOf(c.usernameFragment) >= 0);
+    peer.strayCandidates = peer.strayCandidates.filter((c) => now.indexOf(c) < 0);
+    for (const candidate of now) {
+      await peer.pc.addIceCandidate(candidate).catch((e) => log.warn('addIceCandidate (kept)', (e as Error).message));
     }
   }
 
@@ -293,6 +337,7 @@ export class PeerMesh {
       ignoreOffer: false,
       settingRemoteAnswer: false,
       offerLost: false,
+      strayCandidates: [],
       plan: initialPlan,
       info: {
         participantId: id,
@@ -522,6 +567,22 @@ export class PeerMesh {
     this.options.mark?.(peer.plan.video ? 'video-on' : 'audio-only');
     return maxBitrate / 1000;
   }
+}
+
+/** The ICE username fragments a description carries (one per transport; read, never logged). */
+export function remoteFragments(description: { sdp?: string }): string[] {
+  const found: string[] = [];
+  for (const match of (description.sdp ?? '').matchAll(/^a=ice-ufrag:(\S+)/gm)) {
+    if (found.indexOf(match[1]) < 0) found.push(match[1]);
+  }
+  return found;
+}
+
+const MaxStrayCandidates = 64;
+
+function keepStray(peer: Peer, candidate: RTCIceCandidateInit) {
+  peer.strayCandidates.push(candidate);
+  if (peer.strayCandidates.length > MaxStrayCandidates) peer.strayCandidates.splice(0, peer.strayCandidates.length - MaxStrayCandidates);
 }
 
 function round(n: number | undefined) {

@@ -24,6 +24,8 @@ export interface CallDebug {
   renegotiate: () => void;
   /** Test hook: every connection is between negotiations (signaling state stable). */
   stable: () => boolean;
+  /** Test hook: each connection's signaling state, for a failing test to print. */
+  negotiationState: () => unknown;
   /** The screen this page shares (a test ends its track as the browser's "Stop sharing" bar does). */
   screen: () => MediaStream | null;
 }
@@ -44,6 +46,7 @@ const debug: CallDebug = {
   holdSignals: () => undefined,
   renegotiate: () => undefined,
   stable: () => false,
+  negotiationState: () => null,
   screen: () => null,
 };
 const mark = (name: string) => {
@@ -128,6 +131,7 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
       debug.negotiation = () => (created ? { ...created.counters } : null);
       debug.holdSignals = (hold) => created?.holdSignals(hold);
       debug.stable = () => created?.isStable() ?? false;
+      debug.negotiationState = () => created?.negotiationState() ?? null;
       debug.renegotiate = () => created?.restartIce();
       for (const m of pending.current.splice(0)) void created.handleSignal(m);
       setPeers(created.list());
