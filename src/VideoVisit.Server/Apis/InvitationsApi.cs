@@ -78,7 +78,7 @@ internal static class InvitationsApi
         try
         {
             var admission = await invitations.RedeemAsync(body.Code, body.Name);
-            var expires = invitations.TokenExpiry(admission.Invitation, TimeSpan.FromMinutes(options.Value.GuestTokenMinutes));
+            var expires = invitations.TokenExpiry(TimeSpan.FromMinutes(options.Value.GuestTokenMinutes));
             http.Response.Headers.CacheControl = "no-store";
             return TypedResults.Ok(TokenView(admission, tokens.Issue(admission, expires), expires));
         }
@@ -98,7 +98,7 @@ internal static class InvitationsApi
         try
         {
             var admission = new GuestAdmission(await invitations.RenewAsync(guest.InvitationId), guest.Name);
-            var expires = invitations.TokenExpiry(admission.Invitation, TimeSpan.FromMinutes(options.Value.GuestTokenMinutes));
+            var expires = invitations.TokenExpiry(TimeSpan.FromMinutes(options.Value.GuestTokenMinutes));
             http.Response.Headers.CacheControl = "no-store";
             return TypedResults.Ok(TokenView(admission, tokens.Issue(admission, expires), expires));
         }

@@ -161,12 +161,16 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
         return new GuestAdmission(invitation, guestName);
     }
 
-    /// <summary>A guest's token is renewed while their invitation holds.</summary>
+    /// <summary>
+    /// A guest's token is renewed while their invitation holds: not revoked, the visit not ended, and
+    /// either not expired or the guest already holding their seat (the expiry is for opening the link,
+    /// so an interpreter in the call is not cut off mid-sentence).
+    /// </summary>
     public async Task<Invitation> RenewAsync(string invitationId)
     {
         var invitation = await invitations.FindAsync(invitationId)
             ?? throw new VisitException(VisitError.Forbidden, "This invitation is no longer valid.");
-        Check(invitation, Now);
+        Check(invitation, Now, visits.HoldsSeat(invitation.VisitId, invitation.GuestPersonId));
         return invitation;
     }
 
@@ -180,16 +184,13 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
             throw new VisitException(VisitError.Forbidden, "A guest link opens only its own visit.");
         }
 
-        Check(invitation, Now);
+        // Resuming a seat held (a reconnect with a renewed token) is not opening the link again.
+        Check(invitation, Now, visits.HoldsSeat(invitation.VisitId, invitation.GuestPersonId));
         return await visits.JoinAsGuestAsync(new Person(invitation.GuestPersonId, name), invitation.Role, invitation.AppointmentId, invitation.VisitId, connectionId);
     }
 
-    /// <summary>The token's lifetime: <paramref name="lifetime"/>, never past the invitation's expiry.</summary>
-    public DateTimeOffset TokenExpiry(Invitation invitation, TimeSpan lifetime)
-    {
-        var until = Now + lifetime;
-        return until < invitation.ExpiresAt ? until : invitation.ExpiresAt;
-    }
+    /// <summary>A guest token's expiry: short, so a revoked invitation or an ended visit is felt within <paramref name="lifetime"/> at most.</summary>
+    public DateTimeOffset TokenExpiry(TimeSpan lifetime) => Now + lifetime;
 
     public static string HashCode(string code) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(code)));
 
@@ -200,14 +201,14 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
         _ => throw new VisitException(VisitError.Invalid, "An invitation's role is interpreter or guest."),
     };
 
-    private void Check(Invitation invitation, DateTimeOffset now)
+    private void Check(Invitation invitation, DateTimeOffset now, bool holdsSeat = false)
     {
         if (invitation.RevokedAt is not null)
         {
             throw new VisitException(VisitError.Forbidden, "This invitation was withdrawn by the clinic.");
         }
 
-        if (now >= invitation.ExpiresAt)
+        if (now >= invitation.ExpiresAt && !holdsSeat)
         {
             throw new VisitException(VisitError.OutsideWindow, "This invitation has expired.");
         }

@@ -89,6 +89,10 @@ public sealed class VisitService
         return stored?.VisitId == visitId ? stored.Status : null;
     }
 
+    /// <summary>Whether <paramref name="personId"/> holds a seat (waiting, admitted or reconnecting) in the visit.</summary>
+    public bool HoldsSeat(string visitId, string personId) =>
+        _rooms.TryGetValue(visitId, out var room) && room.Participants.Any(p => p.IsActive && p.Actor.Id == personId);
+
     /// <summary>A guest's invitation was revoked: their seat, if they hold one, is released and they are told why.</summary>
     public async Task ReleaseGuestAsync(string visitId, string guestPersonId, string reason, string message)
     {
