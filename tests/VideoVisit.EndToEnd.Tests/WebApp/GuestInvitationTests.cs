@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using VideoVisit.Server.Data;
 using VideoVisit.EndToEnd.Tests.Browsers;
 using VideoVisit.Testing;
 using static VideoVisit.EndToEnd.Tests.WebApp.WebAppDriver;
@@ -105,4 +108,49 @@ public sealed class GuestInvitationTests(ChromiumFixture chromium, FirefoxFixtur
         Assert.Equal(0, await guest.Locator("[data-testid=visit-page]").CountAsync());
         Assert.Null(await guest.EvaluateAsync<string?>("() => sessionStorage.getItem('videovisit.auth')"));
     }
+
+    [Fact]
+    public async Task AGuestsCallOutlivesTheirOneMinuteTokenWithoutKnockingAgain()
+    {
+        await using var server = await RunningServer.StartAsync(new Dictionary<string, string?> { ["Visits:GuestTokenMinutes"] = "1" });
+        await using var nurseContext = await NewContextAsync(chromium.Browser);
+        await using var guestContext = await NewContextAsync(chromium.Browser);
+
+        var nurse = await OpenConsoleVisitAsync(nurseContext, server, "nurse-1", "appt-1");
+        var link = await InviteAsync(nurse, "interpreter", "");
+        var guest = await OpenLinkAsync(guestContext, link, "Ana Silva");
+        await guest.Locator("[data-testid=visit-page]").WaitForAsync(new() { Timeout = WaitMs });
+        await BeginVideoVisitAsync(guest);
+        var guestId = await ParticipantIdAsync(guest);
+        var firstToken = await TokenAsync(guest);
+        await nurse.Locator($"[data-participant-id='{guestId}'] [data-testid=admit-button]").ClickAsync(new() { Timeout = WaitMs });
+        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(guest, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
+
+        // Past the first token's minute: the server closed the guest's hub connection, the page renewed and resumed.
+        var contexts = server.Services.GetRequiredService<IDbContextFactory<VideoVisitDb>>();
+        var deadline = DateTime.UtcNow.AddSeconds(150);
+        List<string> events = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            events = await db.VisitEvents.Where(e => e.ParticipantId == guestId).OrderBy(e => e.Id).Select(e => e.Kind).ToListAsync();
+            if (events.Contains("resumed"))
+            {
+                break;
+            }
+
+            await Task.Delay(1000);
+        }
+
+        Assert.Contains("connection-lost", events);
+        Assert.Contains("resumed", events);
+        Assert.Single(events, e => e == "knocked");
+        Assert.NotEqual(firstToken, await TokenAsync(guest));
+        Assert.Equal(guestId, await ParticipantIdAsync(guest));
+        await guest.Locator("[data-visit-phase=admitted]").WaitForAsync(new() { Timeout = WaitMs });
+        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(guest, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
+    }
+
+    private static Task<string> TokenAsync(IPage page) =>
+        page.EvaluateAsync<string>("() => JSON.parse(sessionStorage.getItem('videovisit.auth')).accessToken");
 }
