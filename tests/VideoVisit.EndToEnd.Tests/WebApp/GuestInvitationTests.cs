@@ -60,6 +60,7 @@ public sealed class GuestInvitationTests(ChromiumFixture chromium, FirefoxFixtur
         // The QR code is a real image of the link, drawn in the page.
         await nurse.WaitForFunctionAsync("() => document.querySelector('[data-testid=invite-qr]')?.naturalWidth > 0", null, new() { Timeout = WaitMs });
         await nurse.Locator("[data-testid=invitation-row][data-state=active]").WaitForAsync(new() { Timeout = WaitMs });
+        await nurse.Locator("[data-testid=invitations]").ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory("guests"), "console-invitation.png") });
 
         var guest = await OpenLinkAsync(guestContext, link, "Layla Haddad");
         await guest.Locator("[data-testid=visit-page]").WaitForAsync(new() { Timeout = WaitMs });
@@ -74,6 +75,7 @@ public sealed class GuestInvitationTests(ChromiumFixture chromium, FirefoxFixtur
         await row.Locator("[data-testid=admit-button]").ClickAsync(new() { Timeout = WaitMs });
 
         await Task.WhenAll(WaitForRemoteVideosPlayingAsync(guest, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
+        await guest.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory("guests"), "guest-in-call-firefox.png") });
 
         // The guest's token opens this visit and nothing else, also from the page itself.
         var refused = await guest.EvaluateAsync<JsonElement>(
