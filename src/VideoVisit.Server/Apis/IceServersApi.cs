@@ -22,7 +22,7 @@ internal static class IceServersApi
             Person me;
             try
             {
-                me = visits.Me(http.User.PersonId());
+                me = visits.MeOrGuest(http.User.PersonId());
             }
             catch (VisitException refused)
             {

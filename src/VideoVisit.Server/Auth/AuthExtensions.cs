@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -15,6 +17,7 @@ internal static partial class AuthExtensions
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName)
             .Validate(o => string.IsNullOrEmpty(o.SigningKey) || Encoding.UTF8.GetByteCount(o.SigningKey) >= 32, "Auth:SigningKey must be at least 32 bytes.")
             .Validate(o => string.IsNullOrEmpty(o.DevIssuer.SigningKey) || Encoding.UTF8.GetByteCount(o.DevIssuer.SigningKey) >= 32, "Auth:DevIssuer:SigningKey must be at least 32 bytes.")
+            .Validate(o => string.IsNullOrEmpty(o.GuestSigningKey) || Encoding.UTF8.GetByteCount(o.GuestSigningKey) >= 32, "Auth:GuestSigningKey must be at least 32 bytes.")
             .Validate(o => o.DevIssuer.TokenLifetimeMinutes is > 0 and <= 24 * 60, "Auth:DevIssuer:TokenLifetimeMinutes must be 1..1440.")
             .Validate(
                 o => o.DevIssuer.Enabled || !string.IsNullOrWhiteSpace(o.Authority) || !string.IsNullOrEmpty(o.SigningKey),
@@ -31,10 +34,20 @@ internal static partial class AuthExtensions
                 "Auth:Issuer is required with Auth:SigningKey.")
             .ValidateOnStart();
         builder.Services.AddSingleton<DevTokenIssuer>();
+        builder.Services.AddSingleton<GuestTokens>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<AuthOptions>, DevTokenIssuer>((jwt, options, dev) => Configure(jwt, options.Value, dev));
-        builder.Services.AddAuthorization();
+            .Configure<IOptions<AuthOptions>, DevTokenIssuer, GuestTokens>((jwt, options, dev, guests) => Configure(jwt, options.Value, dev, guests));
+        builder.Services.AddAuthorization(authorization =>
+        {
+            // Everything needs a signed-in person; a guest by invitation reaches only the doors that allow them by name.
+            authorization.DefaultPolicy = new AuthorizationPolicyBuilder()
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => !GuestTokens.IsGuest(context.User))
+                .Build();
+            authorization.AddPolicy(GuestTokens.VisitOrGuestPolicy, policy => policy.RequireAuthenticatedUser());
+        });
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, GuestRefusals>();
         return builder;
     }
 
@@ -53,7 +66,7 @@ internal static partial class AuthExtensions
     /// <summary>The person id of an authenticated caller: the token's <c>sub</c>.</summary>
     public static string? PersonId(this ClaimsPrincipal? user) => user?.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
 
-    private static void Configure(JwtBearerOptions jwt, AuthOptions options, DevTokenIssuer dev)
+    private static void Configure(JwtBearerOptions jwt, AuthOptions options, DevTokenIssuer dev, GuestTokens guests)
     {
         jwt.MapInboundClaims = false;
         jwt.RequireHttpsMetadata = options.RequireHttpsMetadata;
@@ -91,6 +104,10 @@ internal static partial class AuthExtensions
             keys.Add(dev.SigningKey);
         }
 
+        issuers.Add(GuestTokens.IssuerName);
+        audiences.Add(GuestTokens.AudienceName);
+        keys.Add(guests.SigningKey);
+
         jwt.TokenValidationParameters = new TokenValidationParameters
         {
             ValidIssuers = issuers,
@@ -112,6 +129,15 @@ internal static partial class AuthExtensions
                 if (!string.IsNullOrEmpty(token) && context.HttpContext.Request.Path.StartsWithSegments("/hubs"))
                 {
                     context.Token = token;
+                }
+
+                return Task.CompletedTask;
+            },
+            OnTokenValidated = context =>
+            {
+                if (guests.Refusal(context.SecurityToken, context.Principal) is { } refusal)
+                {
+                    context.Fail(refusal);
                 }
 
                 return Task.CompletedTask;

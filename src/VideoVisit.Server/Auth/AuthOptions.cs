@@ -30,6 +30,12 @@ internal sealed class AuthOptions
     /// </summary>
     public string? MetadataAddress { get; set; }
 
+    /// <summary>
+    /// The key (at least 32 bytes of UTF-8) this server signs guests' tokens with; random per process
+    /// when empty. Servers that share guests (a cluster) set the same key.
+    /// </summary>
+    public string? GuestSigningKey { get; set; }
+
     public bool RequireHttpsMetadata { get; set; } = true;
 
     public int ClockSkewSeconds { get; set; } = 30;

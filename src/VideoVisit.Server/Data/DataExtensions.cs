@@ -35,6 +35,7 @@ internal static class DataExtensions
         builder.Services.AddSingleton<EfVisitStore>();
         builder.Services.AddSingleton<IVisitStore>(sp => sp.GetRequiredService<EfVisitStore>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EfVisitStore>());
+        builder.Services.AddSingleton<IInvitationStore, EfInvitationStore>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthExtensions.ReadyTag]);
         return builder;
     }

@@ -37,6 +37,8 @@ internal sealed class VideoVisitDb(DbContextOptions<VideoVisitDb> options) : DbC
 
     public DbSet<PrecheckRow> Prechecks => Set<PrecheckRow>();
 
+    public DbSet<InvitationRow> Invitations => Set<InvitationRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<PersonRow>().HasKey(p => p.Id);
@@ -63,6 +65,9 @@ internal sealed class VideoVisitDb(DbContextOptions<VideoVisitDb> options) : DbC
         modelBuilder.Entity<ChatRow>().HasKey(c => c.MessageId);
         modelBuilder.Entity<ChatRow>().HasIndex(c => new { c.VisitId, c.SenderPersonId, c.ClientMessageId }).IsUnique();
         modelBuilder.Entity<PrecheckRow>().HasIndex(p => p.VisitId);
+        modelBuilder.Entity<InvitationRow>().HasKey(i => i.Id);
+        modelBuilder.Entity<InvitationRow>().HasIndex(i => i.CodeHash).IsUnique();
+        modelBuilder.Entity<InvitationRow>().HasIndex(i => i.VisitId);
     }
 }
 
@@ -159,6 +164,31 @@ internal sealed class VisitEventRow
     public string? TargetPersonId { get; set; }
 
     public string? Detail { get; set; }
+}
+
+/// <summary>A guest invitation to one visit; only the SHA-256 of its code is kept.</summary>
+internal sealed class InvitationRow
+{
+    public required string Id { get; set; }
+
+    public required string VisitId { get; set; }
+
+    public required string AppointmentId { get; set; }
+
+    public required string CodeHash { get; set; }
+
+    /// <summary>interpreter or guest.</summary>
+    public required string Role { get; set; }
+
+    public string? Label { get; set; }
+
+    public required string CreatedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
 }
 
 internal sealed class ChatRow

@@ -34,7 +34,9 @@ internal sealed class PersonClaims(IOptions<PersonTokenOptions> options, LiveCat
 
     public Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
     {
-        if (principal.Identity is not ClaimsIdentity { IsAuthenticated: true } identity || identity.HasClaim(c => c.Type == DoneClaim))
+        // A guest's token (our own, for one visit) names a guest, not a catalog person: nothing to resolve.
+        if (principal.Identity is not ClaimsIdentity { IsAuthenticated: true } identity || identity.HasClaim(c => c.Type == DoneClaim)
+            || Auth.GuestTokens.IsGuest(principal))
         {
             return System.Threading.Tasks.Task.FromResult(principal);
         }
@@ -87,6 +89,11 @@ internal static class FhirAccess
         if (user.Identity?.IsAuthenticated != true)
         {
             return new FhirException(StatusCodes.Status401Unauthorized, OperationOutcome.IssueType.Login, "A bearer token from the configured issuer is required (SMART system scopes, e.g. system/*.write).");
+        }
+
+        if (Auth.GuestTokens.IsGuest(user))
+        {
+            return new FhirException(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, Auth.GuestRefusals.Title);
         }
 
         foreach (var scope in Scopes(user))

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using VideoVisit.Media;
 using VideoVisit.Server.Apis;
+using VideoVisit.Server.Auth;
 using VideoVisit.Server.Hubs;
 using VideoVisit.Server.Visits;
 
@@ -24,6 +25,11 @@ internal static class VisitsExtensions
             sp.GetRequiredService<IVisitNotifier>(),
             sp.GetRequiredService<IOptions<VisitOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new GuestInvitations(
+            sp.GetRequiredService<VisitService>(),
+            sp.GetRequiredService<IInvitationStore>(),
+            sp.GetRequiredService<IVisitStore>(),
+            sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<GraceSweeper>();
         builder.Services.AddSingleton<CspViolations>();
         builder.Services.AddSingleton(sp => new HubRateLimits(sp.GetRequiredService<IOptions<VisitOptions>>().Value));
@@ -42,12 +48,18 @@ internal static class VisitsExtensions
         app.MapDevIssuerApi();
         app.MapCspReportApi();
         app.MapAuthConfigApi();
+        // The default policy refuses guests (a guest link opens its one visit, nothing else) ...
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapPeopleApi();
-        api.MapIceServersApi();
+        api.MapInvitationsApi();
+        // ... except what the join page and the call need: ICE servers, the guest's own token renewal, the hub.
+        var visitOrGuest = app.MapGroup("/api").RequireAuthorization(GuestTokens.VisitOrGuestPolicy);
+        visitOrGuest.MapIceServersApi();
+        visitOrGuest.MapGuestTokenApi();
+        app.MapGuestRedeemApi();
         // A connection never outlives its token: renewed sign-ins reconnect with the new one, and a
         // revoked or expired sign-in cannot keep sending on an open connection.
-        app.MapHub<VisitHub>("/hubs/visit", hub => hub.CloseOnAuthenticationExpiration = true).RequireAuthorization();
+        app.MapHub<VisitHub>("/hubs/visit", hub => hub.CloseOnAuthenticationExpiration = true).RequireAuthorization(GuestTokens.VisitOrGuestPolicy);
         return app;
     }
 }

@@ -12,12 +12,15 @@ namespace VideoVisit.Server.Hubs;
 /// The endpoint requires an authenticated caller (<c>MapVideoVisits</c>), so no connection exists
 /// without a valid token; the token is not re-checked per message.
 /// </summary>
-internal sealed class VisitHub(VisitService visits, HubRateLimits limits) : Hub<IVisitClient>
+internal sealed class VisitHub(VisitService visits, GuestInvitations guests, HubRateLimits limits) : Hub<IVisitClient>
 {
     private string Me => Context.User.PersonId() ?? "";
 
+    /// <summary>A guest by invitation knocks on their one visit (the invitation is checked again at every knock).</summary>
     public Task<BeginVisitResult> BeginVisit(string appointmentId, string? onBehalfOf) =>
-        visits.BeginVisitAsync(Me, Context.ConnectionId, appointmentId, onBehalfOf);
+        GuestTokens.From(Context.User) is { } guest
+            ? guests.JoinAsync(guest.InvitationId, guest.Name, Context.ConnectionId, appointmentId)
+            : visits.BeginVisitAsync(Me, Context.ConnectionId, appointmentId, onBehalfOf);
 
     public Task Admit(string visitId, string participantId) => visits.AdmitAsync(Me, Context.ConnectionId, visitId, participantId);
 

@@ -6,6 +6,12 @@ public enum ParticipantRole
     Patient,
     Representative,
     Guardian,
+
+    /// <summary>A guest by invitation who interprets; comes on top of the patient's seats (<see cref="VisitOptions.GuestCapacity"/>).</summary>
+    Interpreter,
+
+    /// <summary>A guest by invitation (a relative, a second professional without an account here).</summary>
+    Guest,
 }
 
 /// <summary>waiting → admitted → left / removed / returned to waiting / reconnecting.</summary>
@@ -64,6 +70,9 @@ public sealed class Participant
     public PrecheckSummary? Precheck { get; internal set; }
 
     public bool IsProfessional => Role == ParticipantRole.Professional;
+
+    /// <summary>Came by an invitation link: holds a guest seat, not one of the appointment's seats.</summary>
+    public bool IsGuest => Role is ParticipantRole.Interpreter or ParticipantRole.Guest;
 
     /// <summary>Whose place in the visit this seat is: the person acted for, or the actor themselves.</summary>
     public string SubjectId => OnBehalfOf?.Id ?? Actor.Id;

@@ -31,6 +31,14 @@ public sealed class VisitOptions
     [Range(1, 16)]
     public int GroupCapacity { get; set; } = 8;
 
+    /// <summary>Seats for guests by invitation (interpreters, relatives) per visit, on top of <see cref="VideoCapacity"/> or the group's seats.</summary>
+    [Range(0, 16)]
+    public int GuestCapacity { get; set; } = 2;
+
+    /// <summary>How long a guest's token lasts before the page renews it (never past its invitation's expiry).</summary>
+    [Range(1, 60)]
+    public int GuestTokenMinutes { get; set; } = 10;
+
     [Range(1, 20_000)]
     public int MaxChatLength { get; set; } = 2000;
 

@@ -143,7 +143,15 @@ public sealed class VisitRoom
     private Participant Knock(Participant? seat, Person actor, Person? onBehalfOf, ParticipantRole role, string connectionId, DateTimeOffset now)
     {
         CheckWindow(now);
-        if (role != ParticipantRole.Professional && _participants.Count(p => !p.IsProfessional && p.IsActive) >= Capacity)
+        if (role is ParticipantRole.Interpreter or ParticipantRole.Guest)
+        {
+            // Guests come on top of the appointment's seats: an interpreter never takes the patient's or a companion's place.
+            if (_participants.Count(p => p.IsGuest && p.IsActive) >= _options.GuestCapacity)
+            {
+                throw new VisitException(VisitError.Full, "This visit has no guest places left.");
+            }
+        }
+        else if (role != ParticipantRole.Professional && _participants.Count(p => !p.IsProfessional && !p.IsGuest && p.IsActive) >= Capacity)
         {
             throw new VisitException(VisitError.Full, "This visit is full.");
         }
@@ -733,6 +741,8 @@ public sealed class VisitRoom
         ParticipantRole.Professional => "professional",
         ParticipantRole.Patient => "patient",
         ParticipantRole.Representative => "representative",
+        ParticipantRole.Interpreter => "interpreter",
+        ParticipantRole.Guest => "guest",
         _ => "guardian",
     };
 

@@ -41,6 +41,71 @@ public sealed class VisitService
     public Person Me(string? personId) =>
         Catalog.FindPerson(personId) ?? throw new VisitException(VisitError.Forbidden, "Your account is not known to this service.");
 
+    /// <summary>
+    /// A caller of the calls that act only on a seat the connection already holds (leave, signal, chat,
+    /// precheck): a known person, or a guest (whose only seat is the one their invitation gave).
+    /// </summary>
+    public Person MeOrGuest(string? personId) => GuestIds.IsGuest(personId) ? new Person(personId!, "Guest") : Me(personId);
+
+    /// <summary>A guest by invitation knocks on (or resumes their seat in) the visit <paramref name="visitId"/>; rights are the invitation's, checked by <see cref="GuestInvitations"/>.</summary>
+    public async Task<BeginVisitResult> JoinAsGuestAsync(Person guest, ParticipantRole role, string appointmentId, string visitId, string connectionId)
+    {
+        var appointment = Catalog.FindAppointment(appointmentId)
+            ?? throw new VisitException(VisitError.Ended, "This visit has ended.");
+        if (appointment.IsCancelled)
+        {
+            throw new VisitException(VisitError.WrongState, CancelledMessage);
+        }
+
+        var room = RoomFor(appointment);
+        if (room.VisitId != visitId)
+        {
+            // The appointment moved to another slot: that is another visit, which this invitation does not open.
+            throw new VisitException(VisitError.Ended, "This visit has ended.");
+        }
+
+        _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[room.VisitId] = 0;
+        var outbox = new Outbox();
+        var result = room.Join(guest, null, role, connectionId, Now, outbox);
+        await outbox.SendAsync(_notifier);
+        return result;
+    }
+
+    /// <summary>Where the visit of an invitation stands: null when it is gone (the appointment cancelled, moved or deleted).</summary>
+    public VisitStatus? StatusOfVisit(string appointmentId, string visitId)
+    {
+        if (_rooms.TryGetValue(visitId, out var room))
+        {
+            return room.Status;
+        }
+
+        var appointment = Catalog.FindAppointment(appointmentId);
+        if (appointment is null || appointment.IsCancelled)
+        {
+            return null;
+        }
+
+        var stored = _store.FindVisit(appointment.Id, appointment.Start);
+        return stored?.VisitId == visitId ? stored.Status : null;
+    }
+
+    /// <summary>Whether <paramref name="personId"/> holds a seat (waiting, admitted or reconnecting) in the visit.</summary>
+    public bool HoldsSeat(string visitId, string personId) =>
+        _rooms.TryGetValue(visitId, out var room) && room.Participants.Any(p => p.IsActive && p.Actor.Id == personId);
+
+    /// <summary>A guest's invitation was revoked: their seat, if they hold one, is released and they are told why.</summary>
+    public async Task ReleaseGuestAsync(string visitId, string guestPersonId, string reason, string message)
+    {
+        if (!_rooms.TryGetValue(visitId, out var room))
+        {
+            return;
+        }
+
+        var outbox = new Outbox();
+        room.RemoveWhere(p => p.Actor.Id == guestPersonId, reason, message, Now, outbox);
+        await outbox.SendAsync(_notifier);
+    }
+
     public async Task<BeginVisitResult> BeginVisitAsync(string personId, string connectionId, string appointmentId, string? onBehalfOfId)
     {
         var actor = Me(personId);
@@ -121,7 +186,7 @@ public sealed class VisitService
 
     public async Task LeaveVisitAsync(string personId, string connectionId, string visitId)
     {
-        Me(personId);
+        MeOrGuest(personId);
         var room = Room(visitId);
         var outbox = new Outbox();
         room.Leave(connectionId, Now, outbox);
@@ -131,7 +196,7 @@ public sealed class VisitService
     /// <summary>Relays offer / answer / ice / restart between two admitted participants of the same visit.</summary>
     public Task SendSignalAsync(string personId, string connectionId, string visitId, string toParticipantId, string kind, JsonElement payload)
     {
-        Me(personId);
+        MeOrGuest(personId);
         if (kind is null || !SignalKinds.Contains(kind))
         {
             throw new VisitException(VisitError.Invalid, "Unknown signal kind: use offer, answer, ice or restart.");
@@ -149,7 +214,7 @@ public sealed class VisitService
 
     public async Task<ChatMessage> SendChatAsync(string personId, string connectionId, string visitId, string clientMessageId, string text, string? toParticipantId = null)
     {
-        Me(personId);
+        MeOrGuest(personId);
         if (string.IsNullOrWhiteSpace(clientMessageId) || clientMessageId.Length > 100)
         {
             throw new VisitException(VisitError.Invalid, "A chat message needs a client message id of at most 100 characters.");
@@ -175,7 +240,7 @@ public sealed class VisitService
 
     public async Task ReportPrecheckAsync(string personId, string connectionId, string visitId, JsonElement report)
     {
-        Me(personId);
+        MeOrGuest(personId);
         if (report.ValueKind != JsonValueKind.Object)
         {
             throw new VisitException(VisitError.Invalid, "A precheck report is a JSON object.");

@@ -59,6 +59,16 @@ public sealed class AccessibilityTests(ChromiumFixture chromium) : IClassFixture
         await ScanAsync(patient, "07-call-patient");
         await ScanAsync(nurseList, "08-call-console");
 
+        // Guest invitations: the console's invitation (link and QR code) and the guest's join page.
+        await nurseList.ClickAsync("[data-testid=invite-create]", new() { Timeout = WaitMs });
+        var link = await nurseList.Locator("[data-testid=invite-link]").InputValueAsync(new() { Timeout = WaitMs });
+        await nurseList.Locator("[data-testid=invitation-row]").WaitForAsync(new() { Timeout = WaitMs });
+        await ScanAsync(nurseList, "08a-console-invitation");
+        var join = await idleContext.NewPageAsync();
+        await join.GotoAsync(link, new() { Timeout = WaitMs });
+        await join.Locator("[data-testid=guest-name]").WaitForAsync(new() { Timeout = WaitMs });
+        await ScanAsync(join, "08b-guest-join");
+
         await nurseList.ClickAsync("[data-testid=end-visit]", new() { Timeout = WaitMs });
         await patient.Locator("[data-testid=visit-over]").WaitForAsync(new() { Timeout = WaitMs });
         await ScanAsync(patient, "09-visit-ended");

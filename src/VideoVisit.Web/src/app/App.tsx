@@ -12,6 +12,8 @@ import { PrecheckPage } from '../features/prejoin/PrecheckPage';
 import { ConsolePage } from '../features/console/ConsolePage';
 import { ConsoleVisitPage } from '../features/console/ConsoleVisitPage';
 import { SessionTimeout } from '../features/session/SessionTimeout';
+import { JoinPage } from '../features/guest/JoinPage';
+import '../features/guest/guestSession';
 import { match, navigate, useLocation } from './router';
 
 export function App() {
@@ -33,18 +35,33 @@ export function App() {
     }
   }, [session, me, location.path]);
 
+  // A guest's token opens one visit: every other screen leads back to it.
+  const guest = session?.guest;
+  const guestVisitPath = guest ? `/visit/${encodeURIComponent(guest.appointmentId)}` : null;
+  useEffect(() => {
+    if (guestVisitPath && location.path !== guestVisitPath && !location.path.startsWith('/join/')) {
+      navigate(guestVisitPath, { replace: true });
+    }
+  }, [guestVisitPath, location.path]);
+
   let screen: string;
   let content: React.ReactNode;
   let params: Record<string, string> | null;
   if (location.path === '/auth/callback') {
     screen = 'auth-callback';
     content = <AuthCallbackPage />;
+  } else if ((params = match('/join/:code', location.path))) {
+    screen = 'join';
+    content = <JoinPage key={params.code} code={params.code} />;
   } else if (!session) {
     screen = 'signin';
     content = <SignInPage />;
   } else if (location.path === '/upcoming') {
     screen = 'upcoming';
     content = <UpcomingPage />;
+  } else if (guest && location.path !== guestVisitPath) {
+    screen = 'loading';
+    content = <p role="status">{t('common.loading')}</p>;
   } else if ((params = match('/visit/:appointmentId', location.path))) {
     screen = 'visit';
     content = (
@@ -76,6 +93,11 @@ export function App() {
       <header className="app-header">
         <span className="brand">{t('app.name')}</span>
         <nav aria-label={t('app.name')} className="header-nav">
+          {session?.issuer === 'guest' && (
+            <span className="who" data-testid="signed-in-as" data-guest-role={session.guest?.role ?? ''}>
+              {t('nav.guestAs', { name: session.name ?? '' })}
+            </span>
+          )}
           {session && me && (
             <>
               <span className="who" data-testid="signed-in-as">

@@ -44,6 +44,35 @@ export interface Appointment {
   status?: string;
 }
 
+/** A guest invitation as the console lists it (the code is shown once, when it is created). */
+export interface Invitation {
+  id: string;
+  role: 'interpreter' | 'guest' | string;
+  displayName?: string | null;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt?: string | null;
+  state: 'active' | 'revoked' | 'expired' | string;
+  guestPersonId: string;
+}
+
+export interface CreatedInvitation {
+  invitation: Invitation;
+  code: string;
+  /** `/join/<code>`: the link is this page's origin and this path. */
+  path: string;
+}
+
+export interface GuestToken {
+  accessToken: string;
+  expiresAt: string;
+  visitId: string;
+  appointmentId: string;
+  role: string;
+  name: string;
+  personId: string;
+}
+
 export class ApiError extends Error {
   constructor(
     public readonly status: number,
@@ -93,6 +122,14 @@ export const api = {
   upcoming: async (): Promise<Appointment[]> =>
     (await request<Array<Record<string, unknown>>>('GET', '/api/appointments/upcoming')).map(normalizeAppointment),
   iceServers: () => request<RTCIceServer[]>('GET', '/api/ice-servers'),
+  invitations: (visitId: string) => request<Invitation[]>('GET', `/api/visits/${encodeURIComponent(visitId)}/invitations`),
+  createInvitation: (visitId: string, body: { role: string; displayName?: string; expiresAt?: string }) =>
+    request<CreatedInvitation>('POST', `/api/visits/${encodeURIComponent(visitId)}/invitations`, body),
+  revokeInvitation: (visitId: string, invitationId: string) =>
+    request<void>('DELETE', `/api/visits/${encodeURIComponent(visitId)}/invitations/${encodeURIComponent(invitationId)}`),
+  /** Public: the invitation's code and the name the guest gives. */
+  redeemInvitation: (code: string, name: string) => request<GuestToken>('POST', '/api/guest/redeem', { code, name }, false),
+  renewGuestToken: () => request<GuestToken>('POST', '/api/guest/token', {}),
 };
 
 // The server's record names are fixed by Contract v1 only loosely ("the person, roles, and whom

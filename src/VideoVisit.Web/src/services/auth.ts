@@ -6,7 +6,15 @@ export interface AuthSession {
   expiresAt?: string;
   personId?: string;
   name?: string;
-  issuer: 'dev' | 'external';
+  issuer: 'dev' | 'external' | 'guest';
+  /** A guest by invitation: the one visit their token opens. */
+  guest?: GuestVisit;
+}
+
+export interface GuestVisit {
+  appointmentId: string;
+  visitId: string;
+  role: 'interpreter' | 'guest' | string;
 }
 
 export type SignOutReason = 'user' | 'timeout' | 'expired' | 'unauthorized';

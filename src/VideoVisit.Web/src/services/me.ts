@@ -22,7 +22,8 @@ export function useMe(): { me: Me | null; error: string | null } {
   const session = useSession();
   const [state, setState] = useState<{ me: Me | null; error: string | null }>({ me: null, error: null });
   useEffect(() => {
-    if (!session) return;
+    // A guest by invitation is nobody in the catalog: the people API refuses their token.
+    if (!session || session.issuer === 'guest') return;
     let live = true;
     loadMe(session.accessToken).then(
       (me) => live && setState({ me, error: null }),

@@ -9,6 +9,7 @@ import { mayShareScreen } from '../call/layout';
 import { networkFromSummary } from '../prejoin/precheckLogic';
 import { prefetchIceServers, useCall } from '../call/useCall';
 import { formatWait, waitingList } from './logic';
+import { Invitations } from './Invitations';
 
 /** One visit from the professional's side: who waits, admit/return/remove/end, and the call. */
 export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
@@ -67,6 +68,12 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
     >
       <div className="participant-info">
         <span className="participant-name">{p.displayName}</span>
+        {(p.role === 'interpreter' || p.role === 'guest') && (
+          <span className="guest-role" data-testid="guest-label" data-role={p.role}>
+            {' '}
+            {t(p.role === 'interpreter' ? 'console.guest.interpreter' : 'console.guest.guest')}
+          </span>
+        )}
         {p.onBehalfOf && (
           <span className="on-behalf" data-testid="on-behalf-of">
             {' '}
@@ -198,6 +205,7 @@ export function ConsoleVisitPage({ appointmentId }: { appointmentId: string }) {
                 {actionError}
               </p>
             )}
+            <Invitations visitId={visitId} />
             <button type="button" className="button danger" data-testid="end-visit" onClick={() => void act(() => visitHub.endVisit(visitId))}>
               {t('console.end')}
             </button>

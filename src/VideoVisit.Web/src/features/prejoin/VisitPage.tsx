@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { formatTime, useI18n } from '../../i18n';
 import { api, type Appointment } from '../../services/api';
+import { useSession } from '../../services/auth';
 import { hubErrorMessage, visitHub } from '../../services/hub';
 import { canShareScreen, releaseMedia } from '../../services/media';
 import { createLogger } from '../../services/log';
@@ -26,13 +27,17 @@ export function VisitPage({ appointmentId, onBehalfOf }: { appointmentId: string
   const call = useCall(session.phase === 'admitted', session.visitId, session.selfId, session.snapshot);
   const heading = useRef<HTMLHeadingElement>(null);
 
+  const guest = useSession()?.guest ?? null;
+
   useEffect(() => {
+    // A guest is not in the catalog: their page knows the visit from the invitation, not from Upcoming events.
+    if (guest) return () => releaseMedia();
     api.upcoming().then(
       (list) => setAppointment(list.find((a) => a.id === appointmentId) ?? null),
       () => setAppointment(null),
     );
     return () => releaseMedia();
-  }, [appointmentId]);
+  }, [appointmentId, guest]);
 
   useEffect(() => {
     if (session.phase === 'removed' || session.phase === 'ended') releaseMedia();
@@ -158,7 +163,9 @@ export function VisitPage({ appointmentId, onBehalfOf }: { appointmentId: string
                   ? 'visit.replaced'
                   : session.removedReason === 'right-ended'
                     ? 'visit.rightEnded'
-                    : 'visit.removed'
+                    : session.removedReason === 'invitation-revoked'
+                      ? 'visit.invitationRevoked'
+                      : 'visit.removed'
                 : phase === 'ended'
                   ? session.endedReason === 'appointment-cancelled'
                     ? 'visit.appointmentCancelled'
@@ -166,12 +173,14 @@ export function VisitPage({ appointmentId, onBehalfOf }: { appointmentId: string
                   : 'visit.left',
             )}
           </p>
-          <a className="button" href="/upcoming" onClick={link('/upcoming')}>
-            {t('visit.toUpcoming')}
-          </a>
+          {!guest && (
+            <a className="button" href="/upcoming" onClick={link('/upcoming')}>
+              {t('visit.toUpcoming')}
+            </a>
+          )}
         </div>
       )}
-      {inPrejoin && (
+      {inPrejoin && !guest && (
         <p>
           <a href="/upcoming" onClick={(e) => { e.preventDefault(); navigate('/upcoming'); }}>
             {t('common.back')}
