@@ -18,9 +18,9 @@ if ((${#missing[@]})); then
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
 fi
-# Debian's coturn package may start a system turnserver on 3478, and postgresql its own cluster on 5432;
-# the tests start their own instances (PostgreSQL in a temp folder, on a free port, as a non-root user).
-if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn postgresql >/dev/null 2>&1 || true; fi
+# Debian's coturn package may start a system turnserver on 3478; the tests start their own relays,
+# and their own PostgreSQL (in a temp folder, on a free port, as a non-root user).
+if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi
 
 command -v node >/dev/null || { echo "Node.js 20+ is required (the web app is built with npm)"; exit 1; }
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required"; exit 1; }
