@@ -24,12 +24,56 @@ internal sealed partial class DatabaseMigrator(IDbContextFactory<VideoVisitDb> c
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", cancellationToken);
         }
 
+        else if (db.Database.IsNpgsql())
+        {
+            await CreatePostgreSqlDatabaseAsync(db, cancellationToken);
+        }
+
         await BaselineAsync(db, cancellationToken);
+        // The history table first: EF reads it before migrating and logs a failed read (at Error) when it is missing.
+        await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         await db.Database.MigrateAsync(cancellationToken);
         if (pending.Count > 0)
         {
             MigrationsApplied(log, pending.Count, pending[^1]);
+        }
+    }
+
+    /// <summary>
+    /// Creates the PostgreSQL database when it does not exist yet (EF would too, but only after logging a
+    /// failed connection to it at Error, which would alarm an operator on every first start).
+    /// </summary>
+    private static async Task CreatePostgreSqlDatabaseAsync(VideoVisitDb db, CancellationToken cancellationToken)
+    {
+        var target = new Npgsql.NpgsqlConnectionStringBuilder(db.Database.GetConnectionString());
+        var name = target.Database;
+        if (string.IsNullOrEmpty(name))
+        {
+            return;
+        }
+
+        var maintenance = new Npgsql.NpgsqlConnectionStringBuilder(target.ConnectionString) { Database = "postgres", Pooling = false };
+        await using var connection = new Npgsql.NpgsqlConnection(maintenance.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new Npgsql.NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
+        exists.Parameters.AddWithValue(name);
+        if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
+        {
+            return;
+        }
+
+        // CREATE DATABASE takes no parameters: the name is quoted as an identifier.
+#pragma warning disable CA2100
+        await using var create = new Npgsql.NpgsqlCommand("CREATE DATABASE \"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"", connection);
+#pragma warning restore CA2100
+        try
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.DuplicateDatabase)
+        {
+            // Another server created it at the same moment.
         }
     }
 
