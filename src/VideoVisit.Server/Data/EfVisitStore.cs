@@ -11,15 +11,16 @@ namespace VideoVisit.Server.Data;
 /// ordered queue, and one loop saves what has queued up (up to <see cref="BatchSize"/>) in one transaction,
 /// then completes each write's task. So concurrent hub calls share a commit, and a caller that awaits its
 /// write (a chat message before it is acknowledged, a transition's audit line) knows it is stored. A batch
-/// that fails is saved again one write at a time, so one bad row fails only its own write; a write that
-/// keeps failing (<see cref="Attempts"/> tries) fails its task and is logged, never dropped silently.
+/// that fails is saved again in halves (and halves of those), so one bad row fails only its own write; a
+/// write that keeps failing on its own (<see cref="Attempts"/> tries) fails its task and is logged, never
+/// dropped silently.
 /// Reads (a visit's state and chat when it is first touched) go straight to the database.
 /// </summary>
 internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> contexts, ILogger<EfVisitStore> log) : IVisitStore, IHostedService, IAsyncDisposable
 {
     private const int BatchSize = 500;
 
-    /// <summary>Tries per write once its batch failed (a database busy or reconnecting for a moment), with the pauses between them.</summary>
+    /// <summary>Tries for a write that failed on its own (a database busy or reconnecting for a moment), with the pauses between them.</summary>
     private const int Attempts = 3;
 
     private static readonly TimeSpan[] Pauses = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500)];
@@ -259,9 +260,9 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
             }
 
             var rows = batch.FindAll(w => w.Apply is not null);
-            if (rows.Count > 0 && !await TrySaveAsync(rows))
+            if (rows.Count > 0 && !await TrySaveAsync(rows, logFailure: true))
             {
-                await SaveOneByOneAsync(rows);
+                await SaveInPartsAsync(rows);
             }
 
             foreach (var write in batch)
@@ -275,7 +276,7 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
     }
 
     /// <summary>One transaction for all of <paramref name="rows"/>; false (nothing saved) if it failed.</summary>
-    private async Task<bool> TrySaveAsync(IReadOnlyList<Write> rows, List<Exception>? errors = null)
+    private async Task<bool> TrySaveAsync(IReadOnlyList<Write> rows, bool logFailure = false, List<Exception>? errors = null)
     {
         try
         {
@@ -288,12 +289,12 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
             await db.SaveChangesAsync();
             return true;
         }
-#pragma warning disable CA1031 // Any failure: the writes are tried again one by one, and a write that still fails fails its caller.
+#pragma warning disable CA1031 // Any failure: the writes are tried again in smaller parts, and a write that still fails fails its caller.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             errors?.Add(ex);
-            if (rows.Count > 1)
+            if (logFailure)
             {
                 BatchFailed(log, rows.Count, ex);
             }
@@ -302,39 +303,43 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
         }
     }
 
-    /// <summary>After a failed batch: each write alone, up to <see cref="Attempts"/> times, so one bad row costs only itself.</summary>
-    private async Task SaveOneByOneAsync(List<Write> rows)
+    /// <summary>
+    /// After a failed batch: each half again, and a half that fails is split in turn, so one bad row among
+    /// 500 costs about twenty tries, not 500, and fails only itself. Order is kept (the first half first).
+    /// </summary>
+    private async Task SaveInPartsAsync(List<Write> rows)
     {
-        var pending = rows;
-        for (var attempt = 1; attempt <= Attempts && pending.Count > 0; attempt++)
+        if (rows.Count == 1)
         {
-            if (attempt > 1)
-            {
-                await Task.Delay(Pauses[Math.Min(attempt - 2, Pauses.Length - 1)]);
-            }
-
-            var failed = new List<Write>();
-            foreach (var write in pending)
-            {
-                var errors = new List<Exception>();
-                if (await TrySaveAsync([write], errors))
-                {
-                    continue;
-                }
-
-                if (attempt == Attempts)
-                {
-                    WriteFailed(log, write.Kind, Attempts, errors[0]);
-                    write.Done.TrySetException(errors[0]);
-                }
-                else
-                {
-                    failed.Add(write);
-                }
-            }
-
-            pending = failed;
+            await RetryAloneAsync(rows[0]);
+            return;
         }
+
+        var half = rows.Count / 2;
+        foreach (var part in new[] { rows[..half], rows[half..] })
+        {
+            if (!await TrySaveAsync(part))
+            {
+                await SaveInPartsAsync(part);
+            }
+        }
+    }
+
+    /// <summary>A write that failed on its own: tried again (a database busy or reconnecting for a moment), then failed to its caller.</summary>
+    private async Task RetryAloneAsync(Write write)
+    {
+        var errors = new List<Exception>();
+        for (var attempt = 2; attempt <= Attempts; attempt++)
+        {
+            await Task.Delay(Pauses[Math.Min(attempt - 2, Pauses.Length - 1)]);
+            if (await TrySaveAsync([write], errors: errors))
+            {
+                return;
+            }
+        }
+
+        WriteFailed(log, write.Kind, Attempts, errors[^1]);
+        write.Done.TrySetException(errors[^1]);
     }
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Visit {VisitId}: {Event}")]
@@ -343,7 +348,7 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
     [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Visit {VisitId}: {Event} ({ParticipantId})")]
     private static partial void VisitEventDetail(ILogger logger, string visitId, string @event, string? participantId);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Saving {Count} visit records together failed; each is saved on its own")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Saving {Count} visit records together failed; they are saved again in parts")]
     private static partial void BatchFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "A visit {Kind} record could not be saved after {Attempts} tries; its caller was told")]
