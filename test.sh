@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
-packages=(chromium firefox-esr webkit2gtk-driver xvfb coturn docker-compose libnss3-tools)
+packages=(chromium firefox-esr webkit2gtk-driver xvfb coturn docker-compose libnss3-tools postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -18,7 +18,8 @@ if ((${#missing[@]})); then
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
 fi
-# Debian's coturn package may start a system turnserver on 3478; the tests start their own.
+# Debian's coturn package may start a system turnserver on 3478; the tests start their own relays,
+# and their own PostgreSQL (in a temp folder, on a free port, as a non-root user).
 if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi
 
 command -v node >/dev/null || { echo "Node.js 20+ is required (the web app is built with npm)"; exit 1; }

@@ -4,30 +4,60 @@ using VideoVisit.Server.Visits;
 
 namespace VideoVisit.Server.Data;
 
+/// <summary>Which database holds the store (<c>Data:Provider</c>).</summary>
+internal enum DataProvider
+{
+    /// <summary>SQLite in one file: the embedded default, one server.</summary>
+    Sqlite,
+
+    /// <summary>PostgreSQL (<c>ConnectionStrings:VideoVisit</c>): shared by several servers.</summary>
+    PostgreSql,
+}
+
 internal static class DataExtensions
 {
     public const string DatabaseFileName = "videovisit.db";
 
     /// <summary>
-    /// SQLite in the data folder (<c>Data:Directory</c>, default <c>data/</c> under the content root),
-    /// or the SQLite connection string <c>ConnectionStrings:VideoVisit</c> when set.
+    /// The store: SQLite by default, in the data folder (<c>Data:Directory</c>, default <c>data/</c> under
+    /// the content root) or at the SQLite connection string <c>ConnectionStrings:VideoVisit</c> when set;
+    /// PostgreSQL with <c>Data:Provider=PostgreSql</c> and an Npgsql connection string in
+    /// <c>ConnectionStrings:VideoVisit</c>. The schema is brought up to date by migrations at start
+    /// (<see cref="DataInitializer"/>) unless <c>Data:MigrateAtStart</c> is false.
     /// </summary>
     public static WebApplicationBuilder AddVideoVisitData(this WebApplicationBuilder builder)
     {
+        var provider = ProviderOf(builder.Configuration);
         var connectionString = builder.Configuration.GetConnectionString("VideoVisit");
-        if (string.IsNullOrWhiteSpace(connectionString))
+        if (provider == DataProvider.PostgreSql)
         {
-            var directory = builder.Configuration["Data:Directory"];
-            if (string.IsNullOrWhiteSpace(directory))
+            if (string.IsNullOrWhiteSpace(connectionString))
             {
-                directory = Path.Combine(builder.Environment.ContentRootPath, "data");
+                throw new InvalidOperationException("Data:Provider is PostgreSql, but ConnectionStrings:VideoVisit is empty: give it an Npgsql connection string (Host=...;Database=...;Username=...;Password=...).");
             }
 
-            Directory.CreateDirectory(directory);
-            connectionString = "Data Source=" + Path.Combine(directory, DatabaseFileName);
+            builder.Services.AddDbContextFactory<PostgreSqlVideoVisitDb>(options => options.UsePostgreSql(connectionString));
+            builder.Services.AddSingleton<IDbContextFactory<VideoVisitDb>, StoreContexts<PostgreSqlVideoVisitDb>>();
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                var directory = builder.Configuration["Data:Directory"];
+                if (string.IsNullOrWhiteSpace(directory))
+                {
+                    directory = Path.Combine(builder.Environment.ContentRootPath, "data");
+                }
+
+                Directory.CreateDirectory(directory);
+                connectionString = "Data Source=" + Path.Combine(directory, DatabaseFileName);
+            }
+
+            builder.Services.AddDbContextFactory<SqliteVideoVisitDb>(options => options.UseSqlite(connectionString));
+            builder.Services.AddSingleton<IDbContextFactory<VideoVisitDb>, StoreContexts<SqliteVideoVisitDb>>();
         }
 
-        builder.Services.AddDbContextFactory<VideoVisitDb>(options => options.UseSqlite(connectionString));
+        builder.Services.AddSingleton<DatabaseMigrator>();
         builder.Services.AddSingleton<LiveCatalog>();
         builder.Services.AddSingleton<ICatalogSource, LiveCatalogSource>();
         // Order matters: the schema (and the demo seed) exist before the store's writer and the visits start.
@@ -39,4 +69,36 @@ internal static class DataExtensions
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthExtensions.ReadyTag]);
         return builder;
     }
+
+    /// <summary><c>Data:Provider</c>: <c>Sqlite</c> (default) or <c>PostgreSql</c>; anything else refuses to start.</summary>
+    public static DataProvider ProviderOf(IConfiguration configuration)
+    {
+        var value = configuration["Data:Provider"];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return DataProvider.Sqlite;
+        }
+
+        return Enum.TryParse<DataProvider>(value.Trim(), ignoreCase: true, out var provider) && Enum.IsDefined(provider)
+            ? provider
+            : throw new InvalidOperationException($"Data:Provider is '{value}': use Sqlite (the default) or PostgreSql.");
+    }
+
+    /// <summary>
+    /// Npgsql as the store uses it (shared by the server and the design-time factory). No retrying
+    /// execution strategy: the FHIR writer runs its own transactions, which such a strategy refuses; the
+    /// visit store retries its writes itself.
+    /// </summary>
+    public static DbContextOptionsBuilder UsePostgreSql(this DbContextOptionsBuilder options, string connectionString) =>
+        options.UseNpgsql(connectionString);
+}
+
+/// <summary>The provider's own context factory seen as the base context type everything else uses.</summary>
+internal sealed class StoreContexts<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<VideoVisitDb>
+    where TContext : VideoVisitDb
+{
+    public VideoVisitDb CreateDbContext() => inner.CreateDbContext();
+
+    public async Task<VideoVisitDb> CreateDbContextAsync(CancellationToken cancellationToken = default) =>
+        await inner.CreateDbContextAsync(cancellationToken);
 }

@@ -7,15 +7,32 @@ using VideoVisit.Server.Visits;
 namespace VideoVisit.Server.Data;
 
 /// <summary>
-/// <see cref="IVisitStore"/> on EF Core. Writes go into a queue that one background loop saves in
-/// batches, so a hub call never waits for the disk; stopping the server drains the queue first, so a
-/// restart loses nothing. Reads (a visit's state and chat when it is first touched) go straight to the database.
+/// <see cref="IVisitStore"/> on EF Core, write-behind with acknowledgement: every write goes into one
+/// ordered queue, and one loop saves what has queued up (up to <see cref="BatchSize"/>) in one transaction,
+/// then completes each write's task. So concurrent hub calls share a commit, and a caller that awaits its
+/// write (a chat message before it is acknowledged, a transition's audit line) knows it is stored. A batch
+/// that fails is saved again in halves (and halves of those), so one bad row fails only its own write; a
+/// write that keeps failing on its own (<see cref="Attempts"/> tries) fails its task and is logged, never
+/// dropped silently.
+/// Reads (a visit's state and chat when it is first touched) go straight to the database.
 /// </summary>
 internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> contexts, ILogger<EfVisitStore> log) : IVisitStore, IHostedService, IAsyncDisposable
 {
     private const int BatchSize = 500;
-    private readonly Channel<object> _writes = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Tries for a write that failed on its own (a database busy or reconnecting for a moment), with the pauses between them.</summary>
+    private const int Attempts = 3;
+
+    private static readonly TimeSpan[] Pauses = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500)];
+
+    private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private Task? _loop;
+
+    /// <summary>One write: what it adds to a context (nothing for a flush marker), what it is (for the log), and its completion.</summary>
+    private sealed record Write(string Kind, Action<VideoVisitDb>? Apply)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     /// <summary>
     /// The appointment slots that have a visit in the store, so a visit begun for the first time is
@@ -95,10 +112,10 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
     private static HashSet<string> ParseReaders(string? readers) =>
         new(readers?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [], StringComparer.Ordinal);
 
-    public void SaveVisit(string visitId, Appointment appointment, VisitStatus status, DateTimeOffset at)
+    public Task SaveVisit(string visitId, Appointment appointment, VisitStatus status, DateTimeOffset at)
     {
         _slots[Slot(appointment.Id, appointment.Start.UtcTicks)] = 0;
-        Enqueue(db => Upsert(db, visitId, appointment, status, at));
+        return Enqueue("visit", db => Upsert(db, visitId, appointment, status, at));
     }
 
     private static void Upsert(VideoVisitDb db, string visitId, Appointment appointment, VisitStatus status, DateTimeOffset at)
@@ -124,7 +141,7 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
 
     private static string Slot(string appointmentId, long startTicks) => appointmentId + "|" + startTicks.ToString(CultureInfo.InvariantCulture);
 
-    public void AppendEvent(VisitEvent visitEvent)
+    public Task AppendEvent(VisitEvent visitEvent)
     {
         // Operators see the lifecycle by visit and event; who it was stays in the audit trail, not the log.
         if (visitEvent.Kind is "opened" or "ended" or "removed" or "grace-expired")
@@ -136,7 +153,8 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
             VisitEventDetail(log, visitEvent.VisitId, visitEvent.Kind, visitEvent.ParticipantId);
         }
 
-        Enqueue(db => db.VisitEvents.Add(ToRow(visitEvent)));
+        // A new row object at every try: a failed try may have left a generated key on the last one.
+        return Enqueue("event", db => db.VisitEvents.Add(ToRow(visitEvent)));
     }
 
     private static VisitEventRow ToRow(VisitEvent visitEvent) => new()
@@ -152,50 +170,52 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
         Detail = visitEvent.Detail,
     };
 
-    public void SaveChat(StoredChat chat) => Enqueue(db => db.Chat.Add(new ChatRow
+    public Task SaveChat(StoredChat chat) => Enqueue("chat", db => db.Chat.Add(new ChatRow
     {
-        MessageId = chat.Message.MessageId,
-        VisitId = chat.Message.VisitId,
-        ClientMessageId = chat.Message.ClientMessageId,
-        SenderPersonId = chat.SenderPersonId,
-        FromParticipantId = chat.Message.FromParticipantId,
-        FromDisplayName = chat.Message.FromDisplayName,
-        Text = chat.Message.Text,
-        SentAt = chat.Message.SentAt,
-        SentAtTicks = chat.Message.SentAt.UtcTicks,
-        Audience = chat.Audience.ToString(),
-        Readers = string.Join(',', chat.Readers.Order(StringComparer.Ordinal)),
+            MessageId = chat.Message.MessageId,
+            VisitId = chat.Message.VisitId,
+            ClientMessageId = chat.Message.ClientMessageId,
+            SenderPersonId = chat.SenderPersonId,
+            FromParticipantId = chat.Message.FromParticipantId,
+            FromDisplayName = chat.Message.FromDisplayName,
+            Text = chat.Message.Text,
+            SentAt = chat.Message.SentAt,
+            SentAtTicks = chat.Message.SentAt.UtcTicks,
+            Audience = chat.Audience.ToString(),
+            Readers = string.Join(',', chat.Readers.Order(StringComparer.Ordinal)),
     }));
 
-    public void SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson) => Enqueue(db => db.Prechecks.Add(new PrecheckRow
+    public Task SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson) => Enqueue("precheck", db => db.Prechecks.Add(new PrecheckRow
     {
-        VisitId = visitId,
-        ParticipantId = participantId,
-        PersonId = personId,
-        State = summary.State,
-        Summary = summary.Summary,
-        ReportJson = reportJson,
-        ReportedAt = summary.ReportedAt,
+            VisitId = visitId,
+            ParticipantId = participantId,
+            PersonId = personId,
+            State = summary.State,
+            Summary = summary.Summary,
+            ReportJson = reportJson,
+            ReportedAt = summary.ReportedAt,
     }));
 
-    /// <summary>Waits until everything queued so far is saved (tests, shutdown).</summary>
+    /// <summary>Waits until every write made so far is settled (stored, or failed and reported to its caller).</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_writes.Writer.TryWrite(done))
+        var marker = new Write("flush", null);
+        if (_writes.Writer.TryWrite(marker))
         {
-            return;
+            await marker.Done.Task.WaitAsync(cancellationToken);
         }
-
-        await done.Task.WaitAsync(cancellationToken);
     }
 
-    private void Enqueue(Action<VideoVisitDb> write)
+    private Task Enqueue(string kind, Action<VideoVisitDb> apply)
     {
+        var write = new Write(kind, apply);
         if (!_writes.Writer.TryWrite(write))
         {
-            WriteAfterStop(log);
+            WriteAfterStop(log, kind);
+            return Task.FromException(new InvalidOperationException("The visit store has stopped; the " + kind + " record was not saved."));
         }
+
+        return write.Done.Task;
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -231,7 +251,7 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
 
     private async Task WriteLoopAsync()
     {
-        var batch = new List<object>(BatchSize);
+        var batch = new List<Write>(BatchSize);
         while (await _writes.Reader.WaitToReadAsync())
         {
             while (batch.Count < BatchSize && _writes.Reader.TryRead(out var write))
@@ -239,37 +259,87 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
                 batch.Add(write);
             }
 
-            try
+            var rows = batch.FindAll(w => w.Apply is not null);
+            if (rows.Count > 0 && !await TrySaveAsync(rows, logFailure: true))
             {
-                // A batch of flush markers alone has nothing to save.
-                if (batch.Exists(item => item is Action<VideoVisitDb>))
-                {
-                    await using var db = await contexts.CreateDbContextAsync();
-                    foreach (var item in batch)
-                    {
-                        if (item is Action<VideoVisitDb> write)
-                        {
-                            write(db);
-                        }
-                    }
-
-                    await db.SaveChangesAsync();
-                }
-            }
-#pragma warning disable CA1031 // The loop must outlive one bad batch; the failure is logged.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                BatchFailed(log, batch.Count, ex);
+                await SaveInPartsAsync(rows);
             }
 
-            foreach (var flushed in batch.OfType<TaskCompletionSource>())
+            foreach (var write in batch)
             {
-                flushed.TrySetResult();
+                // Stored ones (and flush markers); a write that failed alone has already failed its task.
+                write.Done.TrySetResult();
             }
 
             batch.Clear();
         }
+    }
+
+    /// <summary>One transaction for all of <paramref name="rows"/>; false (nothing saved) if it failed.</summary>
+    private async Task<bool> TrySaveAsync(IReadOnlyList<Write> rows, bool logFailure = false, List<Exception>? errors = null)
+    {
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            foreach (var write in rows)
+            {
+                write.Apply!(db);
+            }
+
+            await db.SaveChangesAsync();
+            return true;
+        }
+#pragma warning disable CA1031 // Any failure: the writes are tried again in smaller parts, and a write that still fails fails its caller.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            errors?.Add(ex);
+            if (logFailure)
+            {
+                BatchFailed(log, rows.Count, ex);
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// After a failed batch: each half again, and a half that fails is split in turn, so one bad row among
+    /// 500 costs about twenty tries, not 500, and fails only itself. Order is kept (the first half first).
+    /// </summary>
+    private async Task SaveInPartsAsync(List<Write> rows)
+    {
+        if (rows.Count == 1)
+        {
+            await RetryAloneAsync(rows[0]);
+            return;
+        }
+
+        var half = rows.Count / 2;
+        foreach (var part in new[] { rows[..half], rows[half..] })
+        {
+            if (!await TrySaveAsync(part))
+            {
+                await SaveInPartsAsync(part);
+            }
+        }
+    }
+
+    /// <summary>A write that failed on its own: tried again (a database busy or reconnecting for a moment), then failed to its caller.</summary>
+    private async Task RetryAloneAsync(Write write)
+    {
+        var errors = new List<Exception>();
+        for (var attempt = 2; attempt <= Attempts; attempt++)
+        {
+            await Task.Delay(Pauses[Math.Min(attempt - 2, Pauses.Length - 1)]);
+            if (await TrySaveAsync([write], errors: errors))
+            {
+                return;
+            }
+        }
+
+        WriteFailed(log, write.Kind, Attempts, errors[^1]);
+        write.Done.TrySetException(errors[^1]);
     }
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Visit {VisitId}: {Event}")]
@@ -278,9 +348,12 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
     [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Visit {VisitId}: {Event} ({ParticipantId})")]
     private static partial void VisitEventDetail(ILogger logger, string visitId, string @event, string? participantId);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Saving {Count} visit records failed")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Saving {Count} visit records together failed; they are saved again in parts")]
     private static partial void BatchFailed(ILogger logger, int count, Exception exception);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "A visit record was written after the store stopped and is lost")]
-    private static partial void WriteAfterStop(ILogger logger);
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "A visit {Kind} record could not be saved after {Attempts} tries; its caller was told")]
+    private static partial void WriteFailed(ILogger logger, string kind, int attempts, Exception exception);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "A visit {Kind} record was written after the store stopped; its caller was told")]
+    private static partial void WriteAfterStop(ILogger logger, string kind);
 }

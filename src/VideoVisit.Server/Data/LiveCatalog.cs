@@ -78,13 +78,20 @@ internal sealed class LiveCatalog(IDbContextFactory<VideoVisitDb> contexts) : Ca
         return rows.DistinctBy(a => a.Id).OrderBy(a => a.StartTicks).ThenBy(a => a.Id, StringComparer.Ordinal).Take(limit).Select(ToAppointment).ToList();
     }
 
-    private static readonly Func<VideoVisitDb, string, long, long, long, int, IEnumerable<AppointmentRow>> Window = EF.CompileQuery(
-        (VideoVisitDb db, string patientId, long startsFrom, long before, long from, int limit) =>
-            db.AppointmentPatients.AsNoTracking()
-                .Where(p => p.PatientId == patientId && p.StartTicks >= startsFrom && p.StartTicks < before && p.EndTicks >= from)
-                .OrderBy(p => p.StartTicks)
-                .Take(limit)
-                .Join(db.Appointments.AsNoTracking(), p => p.AppointmentId, a => a.Id, (p, a) => a));
+    /// <summary>
+    /// The window query, compiled once per context type: a compiled query belongs to the model it first ran
+    /// with, and each provider has its own (one process may hold both, as the tests do).
+    /// </summary>
+    private static readonly ConcurrentDictionary<Type, Func<VideoVisitDb, string, long, long, long, int, IEnumerable<AppointmentRow>>> Windows = new();
+
+    private static IEnumerable<AppointmentRow> Window(VideoVisitDb db, string patientId, long startsFrom, long before, long from, int limit) =>
+        Windows.GetOrAdd(db.GetType(), static _ => EF.CompileQuery(
+            (VideoVisitDb db, string patientId, long startsFrom, long before, long from, int limit) =>
+                db.AppointmentPatients.AsNoTracking()
+                    .Where(p => p.PatientId == patientId && p.StartTicks >= startsFrom && p.StartTicks < before && p.EndTicks >= from)
+                    .OrderBy(p => p.StartTicks)
+                    .Take(limit)
+                    .Join(db.Appointments.AsNoTracking(), p => p.AppointmentId, a => a.Id, (p, a) => a)))(db, patientId, startsFrom, before, from, limit);
 
     public override IReadOnlyList<Appointment> AppointmentsOfUnit(string unitId, DateTimeOffset endsFrom, DateTimeOffset startsBefore, int limit)
     {

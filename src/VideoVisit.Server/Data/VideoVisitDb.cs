@@ -6,10 +6,12 @@ namespace VideoVisit.Server.Data;
 /// The store (SQLite by default). The catalog (people, units, rights, appointments) is written only
 /// through the FHIR API: each FHIR resource is kept as written (<see cref="FhirResourceRow"/>) beside the
 /// rows projected from it, which are what the visits query (by person and time window). Times the
-/// queries compare are kept as UTC ticks, which every provider orders the same way. The schema is created
-/// in code at start (<see cref="DataInitializer"/>) until migrations take over.
+/// queries compare are kept as UTC ticks, which every provider orders the same way. The schema comes
+/// from EF Core migrations, one set per provider: each provider has its own context type below
+/// (<see cref="SqliteVideoVisitDb"/>, <see cref="PostgreSqlVideoVisitDb"/>), because EF ties a set of
+/// migrations and its model snapshot to one context type. Everything else uses this base type.
 /// </summary>
-internal sealed class VideoVisitDb(DbContextOptions<VideoVisitDb> options) : DbContext(options)
+internal abstract class VideoVisitDb(DbContextOptions options) : DbContext(options)
 {
     public DbSet<PersonRow> People => Set<PersonRow>();
 
@@ -69,6 +71,22 @@ internal sealed class VideoVisitDb(DbContextOptions<VideoVisitDb> options) : DbC
         modelBuilder.Entity<InvitationRow>().HasIndex(i => i.CodeHash).IsUnique();
         modelBuilder.Entity<InvitationRow>().HasIndex(i => i.VisitId);
     }
+}
+
+/// <summary>The embedded default's store; its migrations are in <c>Data/Migrations/Sqlite</c>.</summary>
+internal sealed class SqliteVideoVisitDb(DbContextOptions<SqliteVideoVisitDb> options) : VideoVisitDb(options);
+
+/// <summary>The PostgreSQL store (<c>Data:Provider=PostgreSql</c>); its migrations are in <c>Data/Migrations/PostgreSql</c>.</summary>
+internal sealed class PostgreSqlVideoVisitDb(DbContextOptions<PostgreSqlVideoVisitDb> options) : VideoVisitDb(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // timestamptz holds an instant, and Npgsql writes only offset-0 DateTimeOffsets (an appointment's
+        // start keeps the offset it was written with in its FHIR resource, not here).
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcDateTimeOffset>();
+    }
+
+    private sealed class UtcDateTimeOffset() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, DateTimeOffset>(v => v.ToUniversalTime(), v => v);
 }
 
 internal sealed class PersonRow

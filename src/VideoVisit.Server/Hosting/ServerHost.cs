@@ -10,6 +10,25 @@ namespace VideoVisit.Server.Hosting;
 /// </summary>
 public static class ServerHost
 {
+    /// <summary>The command-line switch that migrates the store and exits.</summary>
+    public const string MigrateArgument = "--migrate";
+
+    /// <summary>
+    /// Applies the store's migrations with the server's settings (provider, connection string) and
+    /// returns the process exit code; nothing else starts. For operators who migrate once before
+    /// starting several servers with <c>Data:MigrateAtStart=false</c>.
+    /// </summary>
+    public static async Task<int> MigrateAsync(string[] args)
+    {
+        await using var app = Build(args);
+        using var scope = app.Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+        var contexts = scope.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<VideoVisitDb>>();
+        await using var db = await contexts.CreateDbContextAsync();
+        await Console.Out.WriteLineAsync($"The store's schema is up to date ({db.Database.ProviderName}, {DatabaseMigrator.MigrationsOf(db).Count} migrations).");
+        return 0;
+    }
+
     /// <param name="args">Command-line arguments.</param>
     /// <param name="customize">Settings, applied before anything registers (tests: addresses and configuration).</param>
     /// <param name="overrideServices">Applied after every registration, so a test can wrap a real service (fault injection).</param>

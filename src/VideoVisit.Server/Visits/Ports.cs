@@ -14,21 +14,25 @@ public interface IVisitNotifier
     Task VisitEndedAsync(string connectionId, VisitEndedMessage message);
 }
 
-/// <summary>Where visits, their audit trail, chat and precheck reports are kept. Writes are queued, reads are direct.</summary>
+/// <summary>
+/// Where visits, their audit trail, chat and precheck reports are kept. Reads are direct. Each write is
+/// taken in the order it is made and returns a task that completes once it is stored (or fails, after
+/// retries, with the reason): the caller acknowledges nothing before that (see <see cref="Outbox.SavedAsync"/>).
+/// </summary>
 public interface IVisitStore
 {
     /// <summary>The visit already held for this appointment slot, if any.</summary>
     StoredVisit? FindVisit(string appointmentId, DateTimeOffset appointmentStart);
 
-    void SaveVisit(string visitId, Appointment appointment, VisitStatus status, DateTimeOffset at);
+    Task SaveVisit(string visitId, Appointment appointment, VisitStatus status, DateTimeOffset at);
 
-    void AppendEvent(VisitEvent visitEvent);
+    Task AppendEvent(VisitEvent visitEvent);
 
-    void SaveChat(StoredChat chat);
+    Task SaveChat(StoredChat chat);
 
-    void SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson);
+    Task SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson);
 
-    /// <summary>Completes once every write queued so far is saved (before reading a visit back).</summary>
+    /// <summary>Completes once every write made so far is settled (before reading a visit back).</summary>
     Task FlushAsync(CancellationToken cancellationToken = default);
 }
 

@@ -7,8 +7,8 @@ namespace VideoVisit.Server.Visits;
 /// <summary>
 /// One visit's state machine: the waiting room, the admitted participants, chat and the rules for
 /// moving between states. Every public method takes the room's lock, changes state, writes the audit
-/// trail and returns what must be sent to whom (an <see cref="Outbox"/>), which the caller sends after
-/// the lock is released.
+/// trail and returns what must be sent to whom (an <see cref="Outbox"/>, which also holds the change's
+/// store writes), which the caller sends after the lock is released and the writes are stored.
 /// </summary>
 public sealed class VisitRoom
 {
@@ -20,6 +20,8 @@ public sealed class VisitRoom
     private readonly HashSet<string> _removedSubjects;
     private readonly List<StoredChat> _chat;
     private readonly Dictionary<string, StoredChat> _chatByClientId;
+    /// <summary>Chat messages (by message id) whose write is still under way.</summary>
+    private readonly Dictionary<string, Task> _chatSaves = new(StringComparer.Ordinal);
     private readonly IVisitStore _store;
     private readonly VisitOptions _options;
     private long _nextArrival;
@@ -38,6 +40,9 @@ public sealed class VisitRoom
     }
 
     public string VisitId { get; }
+
+    /// <summary>The store write of a visit opened for the first time (completed for one read from the store).</summary>
+    public Task Created { get; init; } = Task.CompletedTask;
 
     public Appointment Appointment { get; }
 
@@ -104,7 +109,7 @@ public sealed class VisitRoom
             }
             else
             {
-                seat = Knock(seat, actor, onBehalfOf, role, connectionId, now);
+                seat = Knock(seat, actor, onBehalfOf, role, connectionId, now, outbox);
             }
 
             Publish(outbox, now);
@@ -125,7 +130,7 @@ public sealed class VisitRoom
 
             seat.GraceEndsAt = null;
             seat.ConnectionId = connectionId;
-            Audit(now, "resumed", seat, detail: Name(seat.State));
+            Audit(outbox, now, "resumed", seat, detail: Name(seat.State));
         }
         else if (seat.ConnectionId != connectionId)
         {
@@ -136,11 +141,11 @@ public sealed class VisitRoom
             }
 
             seat.ConnectionId = connectionId;
-            Audit(now, "moved-to-another-device", seat);
+            Audit(outbox, now, "moved-to-another-device", seat);
         }
     }
 
-    private Participant Knock(Participant? seat, Person actor, Person? onBehalfOf, ParticipantRole role, string connectionId, DateTimeOffset now)
+    private Participant Knock(Participant? seat, Person actor, Person? onBehalfOf, ParticipantRole role, string connectionId, DateTimeOffset now, Outbox outbox)
     {
         CheckWindow(now);
         if (role is ParticipantRole.Interpreter or ParticipantRole.Guest)
@@ -166,18 +171,18 @@ public sealed class VisitRoom
             if (Status == VisitStatus.NotOpened)
             {
                 Status = VisitStatus.Open;
-                _store.SaveVisit(VisitId, Appointment, Status, now);
-                Audit(now, "opened", seat);
+                outbox.Saving(_store.SaveVisit(VisitId, Appointment, Status, now));
+                Audit(outbox, now, "opened", seat);
             }
 
-            Audit(now, "joined", seat);
+            Audit(outbox, now, "joined", seat);
         }
         else
         {
             seat.State = ParticipantState.Waiting;
             seat.WaitingSince = now;
             seat.Arrival = ++_nextArrival;
-            Audit(now, "knocked", seat);
+            Audit(outbox, now, "knocked", seat);
         }
 
         return seat;
@@ -219,7 +224,7 @@ public sealed class VisitRoom
                 throw new VisitException(VisitError.WrongState, "Only someone who is waiting can be admitted.");
             }
 
-            AdmitOne(target, professional, now);
+            AdmitOne(target, professional, now, outbox);
             Publish(outbox, now);
         }
     }
@@ -232,7 +237,7 @@ public sealed class VisitRoom
             var waiting = WaitingOrder.Line(_participants);
             foreach (var target in waiting)
             {
-                AdmitOne(target, professional, now);
+                AdmitOne(target, professional, now, outbox);
             }
 
             Publish(outbox, now);
@@ -240,11 +245,11 @@ public sealed class VisitRoom
         }
     }
 
-    private void AdmitOne(Participant target, Participant professional, DateTimeOffset now)
+    private void AdmitOne(Participant target, Participant professional, DateTimeOffset now, Outbox outbox)
     {
         target.State = ParticipantState.Admitted;
         target.WaitingSince = null;
-        Audit(now, "admitted", professional, target);
+        Audit(outbox, now, "admitted", professional, target);
     }
 
     public void ReturnToWaiting(string connectionId, string participantId, DateTimeOffset now, Outbox outbox)
@@ -264,7 +269,7 @@ public sealed class VisitRoom
             target.ResumeState = ParticipantState.Waiting;
             // Back in the line at their original arrival place (WaitingOrder); the wait time counts anew.
             target.WaitingSince = now;
-            Audit(now, "returned-to-waiting", professional, target);
+            Audit(outbox, now, "returned-to-waiting", professional, target);
             Publish(outbox, now);
         }
     }
@@ -282,7 +287,7 @@ public sealed class VisitRoom
 
             TakeSeat(target, "removed", "You were removed from this visit.", outbox);
             _removedSubjects.Add(target.SubjectId);
-            Audit(now, "removed", professional, target, detail: target.SubjectId);
+            Audit(outbox, now, "removed", professional, target, detail: target.SubjectId);
             Publish(outbox, now);
         }
     }
@@ -304,7 +309,7 @@ public sealed class VisitRoom
 
             target.State = ParticipantState.Left;
             _removedSubjects.Remove(target.SubjectId);
-            Audit(now, "allowed-back", professional, target, detail: target.SubjectId);
+            Audit(outbox, now, "allowed-back", professional, target, detail: target.SubjectId);
             Publish(outbox, now);
         }
     }
@@ -316,8 +321,8 @@ public sealed class VisitRoom
             var professional = ProfessionalFor(connectionId);
             var connected = _participants.Where(p => p.ConnectionId is not null).ToList();
             Status = VisitStatus.Ended;
-            _store.SaveVisit(VisitId, Appointment, Status, now);
-            Audit(now, "ended", professional);
+            outbox.Saving(_store.SaveVisit(VisitId, Appointment, Status, now));
+            Audit(outbox, now, "ended", professional);
             CloseOut(connected, new VisitEndedMessage(VisitId, "The visit has ended."), now, outbox);
         }
     }
@@ -337,8 +342,8 @@ public sealed class VisitRoom
 
             var connected = _participants.Where(p => p.ConnectionId is not null).ToList();
             Status = VisitStatus.Ended;
-            _store.SaveVisit(VisitId, Appointment, Status, now);
-            _store.AppendEvent(new VisitEvent(VisitId, now, "ended", null, null, null, Detail: kind));
+            outbox.Saving(_store.SaveVisit(VisitId, Appointment, Status, now));
+            outbox.Saving(_store.AppendEvent(new VisitEvent(VisitId, now, "ended", null, null, null, Detail: kind)));
             CloseOut(connected, new VisitEndedMessage(VisitId, message, kind), now, outbox);
         }
     }
@@ -371,7 +376,7 @@ public sealed class VisitRoom
             foreach (var target in released)
             {
                 TakeSeat(target, reason, message, outbox);
-                _store.AppendEvent(new VisitEvent(VisitId, now, "released", null, target.OnBehalfOf?.Id, null, target.Id, target.Actor.Id, reason));
+                outbox.Saving(_store.AppendEvent(new VisitEvent(VisitId, now, "released", null, target.OnBehalfOf?.Id, null, target.Id, target.Actor.Id, reason)));
             }
 
             if (released.Count > 0)
@@ -406,7 +411,7 @@ public sealed class VisitRoom
             me.State = ParticipantState.Left;
             me.ConnectionId = null;
             me.WaitingSince = null;
-            Audit(now, "left", me);
+            Audit(outbox, now, "left", me);
             Publish(outbox, now);
         }
     }
@@ -429,7 +434,7 @@ public sealed class VisitRoom
                 seat.ResumeState = seat.State;
                 seat.State = ParticipantState.Reconnecting;
                 seat.GraceEndsAt = now + _options.ReconnectGrace;
-                Audit(now, "connection-lost", seat);
+                Audit(outbox, now, "connection-lost", seat);
                 Publish(outbox, now);
             }
 
@@ -450,7 +455,7 @@ public sealed class VisitRoom
                     seat.State = ParticipantState.Left;
                     seat.GraceEndsAt = null;
                     seat.WaitingSince = null;
-                    Audit(now, "grace-expired", seat);
+                    Audit(outbox, now, "grace-expired", seat);
                     expired++;
                 }
             }
@@ -533,6 +538,12 @@ public sealed class VisitRoom
 
             if (_chatByClientId.TryGetValue(ChatKey(sender.Actor.Id, clientMessageId), out var existing))
             {
+                // A resend is acknowledged no sooner than the original: once it is stored.
+                if (_chatSaves.TryGetValue(existing.Message.MessageId, out var saving))
+                {
+                    outbox.Saving(saving);
+                }
+
                 return existing.Message;
             }
 
@@ -546,7 +557,14 @@ public sealed class VisitRoom
                 : ChatRules.ComposeTo(sender, ProfessionalAnswering(sender, toParticipantId), VisitId, clientMessageId, text, now);
             _chat.Add(stored);
             _chatByClientId.Add(ChatKey(sender.Actor.Id, clientMessageId), stored);
-            _store.SaveChat(stored);
+            var save = _store.SaveChat(stored);
+            if (!save.IsCompletedSuccessfully)
+            {
+                // Kept for a resend that comes while this write is under way (a finished one costs nothing to keep).
+                _chatSaves[stored.Message.MessageId] = save;
+            }
+
+            outbox.Saving(save);
             foreach (var p in _participants)
             {
                 if (p.ConnectionId is not null && p.State is (ParticipantState.Waiting or ParticipantState.Admitted) && ChatRules.MayRead(p, stored))
@@ -556,6 +574,25 @@ public sealed class VisitRoom
             }
 
             return stored.Message;
+        }
+    }
+
+    /// <summary>
+    /// The store could not keep <paramref name="message"/>: it was not delivered or acknowledged, so the
+    /// room forgets it and a resend with the same client id is a new message.
+    /// </summary>
+    public void Unsend(ChatMessage message)
+    {
+        lock (_gate)
+        {
+            var index = _chat.FindIndex(c => c.Message.MessageId == message.MessageId);
+            if (index >= 0)
+            {
+                _chatByClientId.Remove(ChatKey(_chat[index].SenderPersonId, message.ClientMessageId));
+                _chat.RemoveAt(index);
+            }
+
+            _chatSaves.Remove(message.MessageId);
         }
     }
 
@@ -576,8 +613,8 @@ public sealed class VisitRoom
         {
             var me = Caller(connectionId);
             me.Precheck = summary;
-            _store.SavePrecheck(VisitId, me.Id, me.Actor.Id, summary, reportJson);
-            Audit(now, "precheck-reported", me, detail: summary.State);
+            outbox.Saving(_store.SavePrecheck(VisitId, me.Id, me.Actor.Id, summary, reportJson));
+            Audit(outbox, now, "precheck-reported", me, detail: summary.State);
             Publish(outbox, now);
         }
     }
@@ -720,8 +757,8 @@ public sealed class VisitRoom
             views);
     }
 
-    private void Audit(DateTimeOffset now, string kind, Participant actor, Participant? target = null, string? detail = null) =>
-        _store.AppendEvent(new VisitEvent(VisitId, now, kind, actor.Actor.Id, actor.OnBehalfOf?.Id, actor.Id, target?.Id, target?.Actor.Id, detail));
+    private void Audit(Outbox outbox, DateTimeOffset now, string kind, Participant actor, Participant? target = null, string? detail = null) =>
+        outbox.Saving(_store.AppendEvent(new VisitEvent(VisitId, now, kind, actor.Actor.Id, actor.OnBehalfOf?.Id, actor.Id, target?.Id, target?.Actor.Id, detail)));
 
     private static string ChatKey(string senderPersonId, string clientMessageId) => senderPersonId + "\n" + clientMessageId;
 
@@ -754,10 +791,26 @@ public sealed class VisitRoom
     };
 }
 
-/// <summary>Messages to send once the room's lock is released, in order.</summary>
+/// <summary>
+/// What a change produced: the store writes it made (<see cref="SavedAsync"/>) and the messages to send,
+/// in order, once the room's lock is released and those writes are stored.
+/// </summary>
 public sealed class Outbox
 {
     private readonly List<(string ConnectionId, object Message)> _items = [];
+    private readonly List<Task> _saves = [];
+
+    /// <summary>A store write this change made; the change is acknowledged only once it completes.</summary>
+    public void Saving(Task save)
+    {
+        if (!save.IsCompletedSuccessfully)
+        {
+            _saves.Add(save);
+        }
+    }
+
+    /// <summary>Completes when every write of this change is stored; fails with the first write that could not be.</summary>
+    public Task SavedAsync() => _saves.Count == 0 ? Task.CompletedTask : Task.WhenAll(_saves);
 
     public IReadOnlyList<(string ConnectionId, object Message)> Items => _items;
 

@@ -158,11 +158,12 @@ public sealed class VisitService
         }
 
         var room = RoomFor(appointment);
+        await CreatedAsync(appointment, room);
         // Known before the seat is taken, so a connection that drops at this moment still starts its grace.
         _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[room.VisitId] = 0;
         var outbox = new Outbox();
         var result = room.Join(actor, onBehalfOf, role, connectionId, Now, outbox);
-        await outbox.SendAsync(_notifier);
+        await DeliverAsync(outbox);
         return result;
     }
 
@@ -190,7 +191,7 @@ public sealed class VisitService
         var room = Room(visitId);
         var outbox = new Outbox();
         room.Leave(connectionId, Now, outbox);
-        await outbox.SendAsync(_notifier);
+        await DeliverAsync(outbox);
     }
 
     /// <summary>Relays offer / answer / ice / restart between two admitted participants of the same visit.</summary>
@@ -234,6 +235,17 @@ public sealed class VisitService
         var room = Room(visitId);
         var outbox = new Outbox();
         var message = room.Chat(connectionId, clientMessageId, text, Now, outbox, toParticipantId);
+        try
+        {
+            // Stored before anyone sees it and before the sender's acknowledgement (the hub's answer).
+            await outbox.SavedAsync();
+        }
+        catch (Exception ex) when (ex is not VisitException)
+        {
+            room.Unsend(message);
+            throw new VisitException(VisitError.Unavailable, "Your message could not be saved, so it was not sent. Please send it again.", ex);
+        }
+
         await outbox.SendAsync(_notifier);
         return message;
     }
@@ -254,7 +266,7 @@ public sealed class VisitService
         var room = Room(visitId);
         var outbox = new Outbox();
         room.ReportPrecheck(connectionId, PrecheckReports.Summarize(report, Now), report.GetRawText(), Now, outbox);
-        await outbox.SendAsync(_notifier);
+        await DeliverAsync(outbox);
     }
 
     /// <summary>The hub connection closed: every seat it held starts its reconnection grace.</summary>
@@ -271,7 +283,7 @@ public sealed class VisitService
             {
                 var outbox = new Outbox();
                 room.Disconnected(connectionId, Now, outbox);
-                await outbox.SendAsync(_notifier);
+                await DeliverAsync(outbox, hasCaller: false);
             }
         }
     }
@@ -289,7 +301,7 @@ public sealed class VisitService
 
             var outbox = new Outbox();
             expired += room.ExpireGrace(Now, outbox);
-            await outbox.SendAsync(_notifier);
+            await DeliverAsync(outbox, hasCaller: false);
         }
 
         return expired;
@@ -404,7 +416,7 @@ public sealed class VisitService
         {
             var outbox = new Outbox();
             room.EndBecause("appointment-cancelled", CancelledMessage, Now, outbox);
-            await outbox.SendAsync(_notifier);
+            await DeliverAsync(outbox, hasCaller: false);
         }
     }
 
@@ -426,7 +438,7 @@ public sealed class VisitService
                 "You may no longer act on this person's behalf, so your place in this visit was released.",
                 now,
                 outbox);
-            await outbox.SendAsync(_notifier);
+            await DeliverAsync(outbox, hasCaller: false);
         }
     }
 
@@ -453,7 +465,54 @@ public sealed class VisitService
 
         var outbox = new Outbox();
         change(room, outbox);
+        await DeliverAsync(outbox);
+    }
+
+    /// <summary>
+    /// Waits until the change's audit trail and state are stored, then sends what it produced. The room
+    /// has changed either way, so its participants are told; a write that failed (after the store's
+    /// retries) is the caller's error, never dropped silently. Without a caller (a dropped connection, the
+    /// grace sweep, a change from the clinic's system) the store has logged it.
+    /// </summary>
+    private async Task DeliverAsync(Outbox outbox, bool hasCaller = true)
+    {
+        Exception? failed = null;
+        try
+        {
+            await outbox.SavedAsync();
+        }
+#pragma warning disable CA1031 // Any store failure: the participants are still told what the room did; the caller gets it below.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failed = ex;
+        }
+
         await outbox.SendAsync(_notifier);
+        if (failed is not null && hasCaller)
+        {
+            throw new VisitException(VisitError.Unavailable, "That was done, but the visit's record could not be saved just now. Please try again in a moment.", failed);
+        }
+    }
+
+    /// <summary>A visit opened for the first time is stored before anyone joins it; if that failed, the next attempt opens it again.</summary>
+    private async Task CreatedAsync(Appointment appointment, VisitRoom room)
+    {
+        try
+        {
+            await room.Created;
+        }
+        catch (Exception ex)
+        {
+            var key = SlotKey(appointment);
+            if (_bySlot.TryGetValue(key, out var lazy) && lazy.IsValueCreated && ReferenceEquals(lazy.Value, room))
+            {
+                _bySlot.TryRemove(new KeyValuePair<string, Lazy<VisitRoom>>(key, lazy));
+                _rooms.TryRemove(new KeyValuePair<string, VisitRoom>(room.VisitId, room));
+            }
+
+            throw new VisitException(VisitError.Unavailable, "The visit could not be opened just now. Please try again in a moment.", ex);
+        }
     }
 
     private VisitRoom Room(string visitId) =>
@@ -482,12 +541,10 @@ public sealed class VisitService
     {
         var stored = _store.FindVisit(appointment.Id, appointment.Start);
         var visitId = stored?.VisitId ?? VisitRoom.NewId("v-");
-        if (stored is null)
+        var room = new VisitRoom(visitId, appointment, _store, _options, stored)
         {
-            _store.SaveVisit(visitId, appointment, VisitStatus.NotOpened, Now);
-        }
-
-        var room = new VisitRoom(visitId, appointment, _store, _options, stored);
+            Created = stored is null ? _store.SaveVisit(visitId, appointment, VisitStatus.NotOpened, Now) : Task.CompletedTask,
+        };
         _rooms[visitId] = room;
         return room;
     }

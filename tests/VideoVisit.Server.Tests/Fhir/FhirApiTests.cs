@@ -7,7 +7,8 @@ using VideoVisit.Server.Tests.Integration;
 
 namespace VideoVisit.Server.Tests.Fhir;
 
-public sealed class FhirApiTests(FhirServerFixture fixture) : IClassFixture<FhirServerFixture>
+/// <summary>The FHIR API on the embedded default (SQLite); <see cref="Store.FhirApiTestsOnPostgreSql"/> runs the same on PostgreSQL.</summary>
+public class FhirApiTests(FhirServerFixture fixture) : IClassFixture<FhirServerFixture>
 {
     private VisitServer Server => fixture.Server;
 

@@ -9,7 +9,7 @@ using VideoVisit.Server.Tests.Integration;
 namespace VideoVisit.Server.Tests.Fhir;
 
 /// <summary>What a FHIR write does at once to connected people (hub push), and what survives a restart.</summary>
-public sealed class FhirLiveEffectsTests(FhirServerFixture fixture) : IClassFixture<FhirServerFixture>
+public class FhirLiveEffectsTests(FhirServerFixture fixture) : IClassFixture<FhirServerFixture>
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(500);
 

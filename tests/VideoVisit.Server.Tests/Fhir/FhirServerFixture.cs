@@ -3,7 +3,7 @@ using VideoVisit.Server.Tests.Integration;
 namespace VideoVisit.Server.Tests.Fhir;
 
 /// <summary>One embedded-default server (demo seed, development issuer) shared by a class; each test writes its own ids.</summary>
-public sealed class FhirServerFixture : IAsyncLifetime
+public class FhirServerFixture : IAsyncLifetime
 {
     public VisitServer Server { get; private set; } = null!;
 
@@ -11,9 +11,18 @@ public sealed class FhirServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await VisitServer.StartAsync(new Dictionary<string, string?> { ["Fhir:MaxRequestBytes"] = "200000" });
+        var settings = new Dictionary<string, string?> { ["Fhir:MaxRequestBytes"] = "200000" };
+        foreach (var (key, value) in StoreSettings())
+        {
+            settings[key] = value;
+        }
+
+        Server = await VisitServer.StartAsync(settings);
         Ehr = await FhirClient.ForClientAsync(Server);
     }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
+
+    /// <summary>Which store the server uses (none: the embedded default).</summary>
+    protected virtual IDictionary<string, string?> StoreSettings() => new Dictionary<string, string?>();
 }

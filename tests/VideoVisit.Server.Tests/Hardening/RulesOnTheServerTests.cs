@@ -181,13 +181,13 @@ public sealed class RulesOnTheServerTests
                     ? throw new IOException("database is locked (injected)")
                     : inner.FindVisit(appointmentId, appointmentStart);
 
-            public void SaveVisit(string visitId, Appointment appointment, VisitStatus status, DateTimeOffset at) => inner.SaveVisit(visitId, appointment, status, at);
+            public Task SaveVisit(string visitId, Appointment appointment, VisitStatus status, DateTimeOffset at) => inner.SaveVisit(visitId, appointment, status, at);
 
-            public void AppendEvent(VisitEvent visitEvent) => inner.AppendEvent(visitEvent);
+            public Task AppendEvent(VisitEvent visitEvent) => inner.AppendEvent(visitEvent);
 
-            public void SaveChat(StoredChat chat) => inner.SaveChat(chat);
+            public Task SaveChat(StoredChat chat) => inner.SaveChat(chat);
 
-            public void SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson) =>
+            public Task SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson) =>
                 inner.SavePrecheck(visitId, participantId, personId, summary, reportJson);
 
             public Task FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);

@@ -10,13 +10,16 @@ namespace VideoVisit.Server.Tests.Integration;
 public sealed class PersistenceTests
 {
     [Fact]
-    public async Task ChatEndedAndRemovedStateAndTheAuditTrailSurviveARestart()
+    public Task ChatEndedAndRemovedStateAndTheAuditTrailSurviveARestart() => SurvivesARestartAsync(null);
+
+    /// <summary>Shared with <see cref="Store.PersistenceTestsOnPostgreSql"/>: <paramref name="settings"/> choose the store (null: SQLite in a new folder).</summary>
+    internal static async Task SurvivesARestartAsync(Dictionary<string, string?>? settings)
     {
         string dataDirectory;
         string visitId;
         string firstMessageId;
         string upcomingBefore;
-        await using (var server = await VisitServer.StartAsync())
+        await using (var server = await VisitServer.StartAsync(settings))
         {
             dataDirectory = server.Server.DataDirectory;
             upcomingBefore = (await server.GetJsonAsync("/api/appointments/upcoming", await server.TokenAsync("patient-1"))).GetRawText();
@@ -30,7 +33,7 @@ public sealed class PersistenceTests
             await group.Patient.WaitForAsync("Removed");
         }
 
-        await using (var restarted = await VisitServer.StartAsync(dataDirectory: dataDirectory))
+        await using (var restarted = await VisitServer.StartAsync(settings, dataDirectory: dataDirectory))
         {
             var upcomingAfter = await restarted.GetJsonAsync("/api/appointments/upcoming", await restarted.TokenAsync("patient-1"));
             Assert.Equal(

@@ -27,15 +27,25 @@ public sealed class MemoryStore : IVisitStore
 
     public StoredVisit? FindVisit(string appointmentId, DateTimeOffset appointmentStart) => null;
 
-    public void SaveVisit(string visitId, Appointment appointment, VisitStatus status, DateTimeOffset at) => Visits[visitId] = status;
-
-    public void AppendEvent(VisitEvent visitEvent) => Events.Add(visitEvent);
-
-    public void SaveChat(StoredChat chat) => Chat.Add(chat);
-
-    public void SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson)
+    public Task SaveVisit(string visitId, Appointment appointment, VisitStatus status, DateTimeOffset at)
     {
+        Visits[visitId] = status;
+        return Task.CompletedTask;
     }
+
+    public Task AppendEvent(VisitEvent visitEvent)
+    {
+        Events.Add(visitEvent);
+        return Task.CompletedTask;
+    }
+
+    public Task SaveChat(StoredChat chat)
+    {
+        Chat.Add(chat);
+        return Task.CompletedTask;
+    }
+
+    public Task SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson) => Task.CompletedTask;
 
     public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
