@@ -102,7 +102,7 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
             expires,
             null);
         await invitations.AddAsync(invitation);
-        audit.AppendEvent(new VisitEvent(room.VisitId, now, "invitation-created", me.Id, null, null, TargetPersonId: invitation.GuestPersonId,
+        await audit.AppendEvent(new VisitEvent(room.VisitId, now, "invitation-created", me.Id, null, null, TargetPersonId: invitation.GuestPersonId,
             Detail: VisitRoom.Name(guestRole) + " until " + expires.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
         return (invitation, code);
     }
@@ -130,7 +130,7 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
 
         var now = Now;
         await invitations.RevokeAsync(invitation.Id, now);
-        audit.AppendEvent(new VisitEvent(room.VisitId, now, "invitation-revoked", me.Id, null, null, TargetPersonId: invitation.GuestPersonId));
+        await audit.AppendEvent(new VisitEvent(room.VisitId, now, "invitation-revoked", me.Id, null, null, TargetPersonId: invitation.GuestPersonId));
         await visits.ReleaseGuestAsync(room.VisitId, invitation.GuestPersonId, "invitation-revoked",
             "Your invitation was withdrawn, so your place in this visit was released.");
     }
@@ -153,11 +153,11 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
         }
         catch (VisitException refused)
         {
-            audit.AppendEvent(new VisitEvent(invitation.VisitId, now, "guest-link-refused", invitation.GuestPersonId, null, null, Detail: refused.Error.ToString()));
+            await audit.AppendEvent(new VisitEvent(invitation.VisitId, now, "guest-link-refused", invitation.GuestPersonId, null, null, Detail: refused.Error.ToString()));
             throw;
         }
 
-        audit.AppendEvent(new VisitEvent(invitation.VisitId, now, "guest-link-opened", invitation.GuestPersonId, null, null, Detail: VisitRoom.Name(invitation.Role) + ": " + guestName));
+        await audit.AppendEvent(new VisitEvent(invitation.VisitId, now, "guest-link-opened", invitation.GuestPersonId, null, null, Detail: VisitRoom.Name(invitation.Role) + ": " + guestName));
         return new GuestAdmission(invitation, guestName);
     }
 
