@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using VideoVisit.Media;
 using VideoVisit.Media.Stun;
 using VideoVisit.Media.Stun.Attributes;
@@ -10,33 +12,29 @@ using VideoVisit.Media.Turn;
 namespace RelayBench;
 
 /// <summary>
-/// One TURN client of the load generator: a UDP socket, an allocation made with REST credentials
-/// (the 401 round trip included), a channel to a peer. Blocking calls: the generator runs it on its
-/// own thread. It is the same code against both servers.
+/// What a TURN client of the load generator does whatever carries it: an allocation made with REST
+/// credentials (the 401 round trip included), a channel to a peer, a delete. Blocking calls: the
+/// generator runs each client on its own thread. The same code against every server.
 /// </summary>
-internal sealed class BenchClient : IDisposable
+internal abstract class TurnClient : IDisposable
 {
-    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-    private readonly IPEndPoint _server;
     private readonly byte[] _buffer = new byte[4096];
     private byte[] _key = [];
     private string _username = "";
     private string _realm = "";
     private string _nonce = "";
 
-    public BenchClient(IPEndPoint server)
-    {
-        _server = server;
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _socket.Connect(server);
-        _socket.ReceiveTimeout = 2000;
-        _socket.ReceiveBufferSize = 1 << 20;
-    }
-
-    public Socket Socket => _socket;
-
     /// <summary>The last error code or failure seen, for diagnostics.</summary>
     public string LastError { get; private set; } = "";
+
+    /// <summary>How often a request is sent before giving up: datagrams get lost, streams do not.</summary>
+    protected abstract int Attempts { get; }
+
+    /// <summary>Sends one STUN message or ChannelData message.</summary>
+    public abstract void Send(ReadOnlySpan<byte> message);
+
+    /// <summary>Receives one message into <paramref name="buffer"/>; throws on a timeout.</summary>
+    public abstract int Receive(byte[] buffer);
 
     public IPEndPoint Relayed { get; private set; } = new(IPAddress.None, 0);
 
@@ -97,18 +95,18 @@ internal sealed class BenchClient : IDisposable
 
         writer.WriteFingerprint();
         var request = writer.Written.ToArray();
-        for (var attempt = 0; attempt < 3; attempt++)
+        for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            _socket.Send(request);
+            Send(request);
             var deadline = Environment.TickCount64 + 2000;
             while (Environment.TickCount64 < deadline)
             {
                 int n;
                 try
                 {
-                    n = _socket.Receive(_buffer);
+                    n = Receive(_buffer);
                 }
-                catch (SocketException)
+                catch (Exception e) when (e is SocketException or IOException)
                 {
                     break;
                 }
@@ -144,5 +142,94 @@ internal sealed class BenchClient : IDisposable
         BinaryPrimitives.WriteUInt16BigEndian(packet[2..], (ushort)payload);
     }
 
-    public void Dispose() => _socket.Dispose();
+    public abstract void Dispose();
+}
+
+/// <summary>A TURN client over UDP: one socket connected to the server.</summary>
+internal sealed class BenchClient : TurnClient
+{
+    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+    public BenchClient(IPEndPoint server)
+    {
+        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _socket.Connect(server);
+        _socket.ReceiveTimeout = 2000;
+        _socket.ReceiveBufferSize = 1 << 20;
+    }
+
+    public Socket Socket => _socket;
+
+    protected override int Attempts => 3;
+
+    public override void Send(ReadOnlySpan<byte> message) => _socket.Send(message);
+
+    public override int Receive(byte[] buffer) => _socket.Receive(buffer);
+
+    public override void Dispose() => _socket.Dispose();
+}
+
+/// <summary>
+/// A TURN client over TLS (turns:, RFC 8656 §3.1 framing on a stream): TLS 1.2/1.3 as the runtime
+/// negotiates it, ALPN stun.turn offered, the server's certificate pinned to the one the benchmark made.
+/// Each message is read whole: a STUN header says its length, a ChannelData header its payload's
+/// (padded to 4 over streams).
+/// </summary>
+internal sealed class TlsBenchClient : TurnClient
+{
+    private readonly Socket _socket;
+    private readonly SslStream _tls;
+
+    private TlsBenchClient(Socket socket, SslStream tls)
+    {
+        _socket = socket;
+        _tls = tls;
+    }
+
+    /// <summary>Connects and completes the handshake (a full one: no session resumption).</summary>
+    public static TlsBenchClient Connect(IPEndPoint server, X509Certificate2 expected)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.Connect(server);
+            socket.ReceiveTimeout = 5000;
+            var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+            tls.AuthenticateAsClient(Options(expected));
+            return new TlsBenchClient(socket, tls);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Client options: the target name of the test certificate, ALPN stun.turn, no resumption, only that certificate trusted.</summary>
+    public static SslClientAuthenticationOptions Options(X509Certificate2 expected) => new()
+    {
+        TargetHost = "localhost",
+        ApplicationProtocols = [new SslApplicationProtocol("stun.turn")],
+        AllowTlsResume = false,
+        RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.GetRawCertData().AsSpan().SequenceEqual(expected.RawData),
+    };
+
+    protected override int Attempts => 1;
+
+    public override void Send(ReadOnlySpan<byte> message) => _tls.Write(message);
+
+    public override int Receive(byte[] buffer)
+    {
+        _tls.ReadExactly(buffer, 0, 4);
+        var length = BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(2));
+        var total = (buffer[0] & 0xC0) == 0x40 ? 4 + ((length + 3) & ~3) : 20 + length;
+        _tls.ReadExactly(buffer, 4, total - 4);
+        return total;
+    }
+
+    public override void Dispose()
+    {
+        _tls.Dispose();
+        _socket.Dispose();
+    }
 }

@@ -47,7 +47,7 @@ public static class TurnRelayServiceCollectionExtensions
     }
 
     /// <summary>Checks what data annotations cannot: addresses and CIDRs parse, lifetimes and ports agree.</summary>
-    private sealed class TurnOptionsValidator : IValidateOptions<TurnOptions>
+    internal sealed class TurnOptionsValidator : IValidateOptions<TurnOptions>
     {
         public ValidateOptionsResult Validate(string? name, TurnOptions options)
         {

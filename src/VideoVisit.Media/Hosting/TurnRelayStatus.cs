@@ -91,7 +91,7 @@ public sealed class TurnRelayStatus
 
         try
         {
-            await server.Streams.RunAsync(stream, ClientTransport.Tls, remote, local, cancellationToken);
+            await server.Streams.RunAsync(stream, ClientTransport.Tls, remote, local, corked: null, cancellationToken); // a stream of Kestrel's: written as it comes
         }
         finally
         {

@@ -56,7 +56,8 @@ internal sealed class StreamClients : IDisposable
     }
 
     /// <summary>Serves one client stream until it closes, <paramref name="stop"/> fires, or the idle sweep closes it.</summary>
-    public async Task RunAsync(Stream stream, ClientTransport transport, IPEndPoint remote, IPEndPoint local, CancellationToken stop)
+    /// <remarks><paramref name="corked"/>: the stream under a TLS stream this relay made, to send a burst of messages with one call.</remarks>
+    public async Task RunAsync(Stream stream, ClientTransport transport, IPEndPoint remote, IPEndPoint local, CorkedStream? corked, CancellationToken stop)
     {
         var tuple = new FiveTuple(transport, TransportAddress.From(Canonical(remote)), TransportAddress.From(Canonical(local)));
         if (transport == ClientTransport.Tls)
@@ -64,7 +65,7 @@ internal sealed class StreamClients : IDisposable
             Interlocked.Increment(ref _tlsServed);
         }
 
-        using var client = new StreamClient(stream, tuple, _server, stop);
+        using var client = new StreamClient(stream, tuple, _server, corked, stop);
         _open.TryAdd(client, 0);
         var buffer = new byte[4096];
         var filled = 0;
@@ -155,14 +156,16 @@ internal sealed class StreamClients : IDisposable
     {
         private const int MaxQueued = 512;
         private readonly Stream _stream;
+        private readonly CorkedStream? _corked;
         private readonly TurnCounters _counters;
         private readonly CancellationTokenSource _closing;
         private readonly Channel<(byte[] Buffer, int Length)> _queue =
             Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-        public StreamClient(Stream stream, FiveTuple tuple, TurnServer server, CancellationToken stop)
+        public StreamClient(Stream stream, FiveTuple tuple, TurnServer server, CorkedStream? corked, CancellationToken stop)
         {
             _stream = stream;
+            _corked = corked;
             Tuple = tuple;
             _counters = server.Counters;
             _closing = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -213,21 +216,46 @@ internal sealed class StreamClients : IDisposable
             return true;
         }
 
+        /// <summary>
+        /// Writes what is queued, one message at a time. Over a TLS stream of this relay's own, the
+        /// messages waiting are written corked: one TLS record each, one send call for all of them.
+        /// </summary>
         private async Task WriteLoopAsync()
         {
+            var reader = _queue.Reader;
             try
             {
-                await foreach (var (buffer, length) in _queue.Reader.ReadAllAsync())
+                while (await reader.WaitToReadAsync())
                 {
+                    _corked?.Cork();
                     try
                     {
-                        await _stream.WriteAsync(buffer.AsMemory(0, length));
-                        await _stream.FlushAsync();
+                        while (reader.TryRead(out var next))
+                        {
+                            try
+                            {
+                                await _stream.WriteAsync(next.Buffer.AsMemory(0, next.Length));
+                            }
+                            finally
+                            {
+                                ArrayPool<byte>.Shared.Return(next.Buffer);
+                            }
+
+                            if (_corked is null)
+                            {
+                                await _stream.FlushAsync();
+                            }
+                        }
                     }
                     finally
                     {
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        if (_corked is not null)
+                        {
+                            await _corked.UncorkAsync();
+                        }
                     }
+
+                    await _stream.FlushAsync();
                 }
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException or NotSupportedException or InvalidOperationException)

@@ -108,9 +108,11 @@ internal sealed class TurnTcpListener : IDisposable
         {
             var local = (IPEndPoint)socket.LocalEndPoint!;
             Stream stream = new NetworkStream(socket, ownsSocket: true);
+            CorkedStream? corked = null;
             if (_tls is not null)
             {
-                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                corked = new CorkedStream(stream);
+                var ssl = new SslStream(corked, leaveInnerStreamOpen: false);
                 stream = ssl;
                 using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                 handshake.CancelAfter(TimeSpan.FromSeconds(_server.Options.TlsHandshakeTimeoutSeconds));
@@ -128,7 +130,7 @@ internal sealed class TurnTcpListener : IDisposable
 
             await using (stream)
             {
-                await _clients.RunAsync(stream, _tls is null ? ClientTransport.Tcp : ClientTransport.Tls, remote, local, _stop.Token);
+                await _clients.RunAsync(stream, _tls is null ? ClientTransport.Tcp : ClientTransport.Tls, remote, local, corked, _stop.Token);
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
