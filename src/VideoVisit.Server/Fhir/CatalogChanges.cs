@@ -53,6 +53,12 @@ internal sealed partial class CatalogChanges(
 
     private async Task NotifyAsync(CatalogChange change)
     {
+        if (presence.Clustered)
+        {
+            await NotifyAcrossServersAsync(change);
+            return;
+        }
+
         var online = presence.Online;
         if (online.Count == 0)
         {
@@ -91,6 +97,49 @@ internal sealed partial class CatalogChanges(
         Pushed(log, appointmentIds.Count);
     }
 
+    /// <summary>
+    /// With the Redis backplane the people concerned may be connected to another server, whose
+    /// presence this one cannot see: each concerned person is sent to by user id (the patients, those
+    /// whose rights or details changed, and those who may act for them), and each concerned unit through
+    /// its group, which every professional's connection joins (<see cref="Presence"/>).
+    /// </summary>
+    private async Task NotifyAcrossServersAsync(CatalogChange change)
+    {
+        var people = new HashSet<string>(StringComparer.Ordinal);
+        var units = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (before, after) in change.Appointments)
+        {
+            people.UnionWith(after.PatientIds);
+            units.Add(after.UnitId);
+            if (before is not null)
+            {
+                people.UnionWith(before.PatientIds);
+                units.Add(before.UnitId);
+            }
+        }
+
+        people.UnionWith(change.RightsChangedFor);
+        people.UnionWith(change.PeopleChanged);
+        foreach (var subject in people.ToList())
+        {
+            people.UnionWith(catalog.RepresentationsOf(subject).Select(r => r.RepresentativeId));
+        }
+
+        var appointmentIds = change.Appointments.Select(a => a.After.Id).Distinct(StringComparer.Ordinal).ToList();
+        var message = new AppointmentsChangedMessage(appointmentIds);
+        foreach (var personId in people)
+        {
+            await hub.Clients.User(personId).AppointmentsChanged(message);
+        }
+
+        foreach (var unit in units)
+        {
+            await hub.Clients.Group(Presence.UnitGroup(unit)).AppointmentsChanged(message);
+        }
+
+        Pushed(log, appointmentIds.Count);
+    }
+
     [LoggerMessage(EventId = 5002, Level = LogLevel.Debug, Message = "FHIR: live update pushed for {Count} appointments")]
     private static partial void Pushed(ILogger logger, int count);
 
@@ -98,12 +147,21 @@ internal sealed partial class CatalogChanges(
     private static partial void PushFailed(ILogger logger, Exception exception);
 }
 
-/// <summary>Who has a hub connection open now (by person id), kept by a hub filter.</summary>
-internal sealed class Presence : IHubFilter
+/// <summary>
+/// Who has a hub connection open on this server now (by person id), kept by a hub filter. With the
+/// Redis backplane (<c>ConnectionStrings:Redis</c>) a professional's connection also joins their
+/// unit's group, so a change written through any server reaches them.
+/// </summary>
+internal sealed class Presence(IConfiguration configuration, LiveCatalog catalog) : IHubFilter
 {
     private readonly ConcurrentDictionary<string, int> _connections = new(StringComparer.Ordinal);
 
     public IReadOnlyCollection<string> Online => (IReadOnlyCollection<string>)_connections.Keys;
+
+    /// <summary>True when the servers share a backplane: presence here is not presence everywhere.</summary>
+    public bool Clustered { get; } = !string.IsNullOrEmpty(configuration.GetConnectionString("Redis"));
+
+    public static string UnitGroup(string unitId) => "unit:" + unitId;
 
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
@@ -111,6 +169,10 @@ internal sealed class Presence : IHubFilter
         if (context.Context.UserIdentifier is { } id)
         {
             _connections.AddOrUpdate(id, 1, (_, n) => n + 1);
+            if (Clustered && catalog.FindPerson(id) is { IsProfessional: true, UnitId: { } unit })
+            {
+                await context.Hub.Groups.AddToGroupAsync(context.Context.ConnectionId, UnitGroup(unit));
+            }
         }
     }
 

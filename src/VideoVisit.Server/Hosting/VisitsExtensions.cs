@@ -34,11 +34,21 @@ internal static class VisitsExtensions
         builder.Services.AddSingleton<CspViolations>();
         builder.Services.AddSingleton(sp => new HubRateLimits(sp.GetRequiredService<IOptions<VisitOptions>>().Value));
         builder.Services.AddSingleton<VisitHubFilter>();
-        builder.Services.AddSignalR(hub =>
+        var signalR = builder.Services.AddSignalR(hub =>
         {
             hub.MaximumReceiveMessageSize = MaximumHubMessageBytes;
             hub.AddFilter<VisitHubFilter>();
         });
+
+        // More than one server: with ConnectionStrings:Redis, what a server sends to a connection id
+        // (or to all) through IHubContext reaches connections held by the other servers too.
+        if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
+        {
+            signalR.AddStackExchangeRedis(redis, options =>
+                options.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(
+                    builder.Configuration["Cluster:RedisChannelPrefix"] is { Length: > 0 } prefix ? prefix : "videovisit"));
+        }
+
         return builder;
     }
 

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace VideoVisit.Testing;
+
+/// <summary>
+/// A real Redis server (Debian's <c>redis-server</c>) on a free loopback port, in its own temp folder,
+/// with no persistence, started by the tests and stopped at the end.
+/// </summary>
+public sealed class RedisInstance : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _root;
+    private readonly StringBuilder _output = new();
+
+    private RedisInstance(Process process, string root, int port)
+    {
+        _process = process;
+        _root = root;
+        Port = port;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillNow();
+    }
+
+    public int Port { get; }
+
+    /// <summary>The StackExchange.Redis configuration string for <c>ConnectionStrings:Redis</c>.</summary>
+    public string ConnectionString => "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture) + ",abortConnect=false";
+
+    public static async Task<RedisInstance> StartAsync()
+    {
+        var root = Directory.CreateTempSubdirectory("videovisit-redis-").FullName;
+        var port = RunningServer.FreeUdpAndTcpPort();
+        var info = new ProcessStartInfo("redis-server")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = root,
+        };
+        foreach (var argument in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", root, "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new InvalidOperationException("could not start redis-server");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("redis-server is not installed (./test.sh installs Debian's redis-server)", e);
+        }
+
+        var instance = new RedisInstance(process, root, port);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException("redis-server exited: " + instance.Output());
+            }
+
+            if (await PingAsync(port))
+            {
+                return instance;
+            }
+
+            await Task.Delay(100);
+        }
+
+        await instance.DisposeAsync();
+        throw new TimeoutException("redis-server did not answer PING: " + instance.Output());
+    }
+
+    private static async Task<bool> PingAsync(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray());
+            var buffer = new byte[16];
+            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
+            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is SocketException or IOException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private string Output()
+    {
+        lock (_output)
+        {
+            return _output.ToString();
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private void KillNow()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        KillNow();
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // left for the OS to clean
+        }
+    }
+}
