@@ -53,18 +53,13 @@ internal sealed partial class CatalogChanges(
 
     private async Task NotifyAsync(CatalogChange change)
     {
-        if (presence.Clustered)
-        {
-            await NotifyAcrossServersAsync(change);
-            return;
-        }
-
         var online = presence.Online;
-        if (online.Count == 0)
+        if (!presence.Clustered && online.Count == 0)
         {
             return;
         }
 
+        // What the write touched: the patients and units of the appointments, before and after.
         var patients = new HashSet<string>(StringComparer.Ordinal);
         var units = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (before, after) in change.Appointments)
@@ -80,17 +75,24 @@ internal sealed partial class CatalogChanges(
 
         var appointmentIds = change.Appointments.Select(a => a.After.Id).Distinct(StringComparer.Ordinal).ToList();
         var message = new AppointmentsChangedMessage(appointmentIds);
-        foreach (var personId in online)
+        if (presence.Clustered)
         {
-            var person = catalog.FindPerson(personId);
-            var concerned = change.RightsChangedFor.Contains(personId)
-                || change.PeopleChanged.Contains(personId)
-                || patients.Contains(personId)
-                || (person?.UnitId is { } unit && units.Contains(unit))
-                || catalog.RepresentationsBy(personId).Any(r => patients.Contains(r.PersonId) || change.RightsChangedFor.Contains(r.PersonId));
-            if (concerned)
+            await NotifyAcrossServersAsync(change, patients, units, message);
+        }
+        else
+        {
+            foreach (var personId in online)
             {
-                await hub.Clients.User(personId).AppointmentsChanged(message);
+                var person = catalog.FindPerson(personId);
+                var concerned = change.RightsChangedFor.Contains(personId)
+                    || change.PeopleChanged.Contains(personId)
+                    || patients.Contains(personId)
+                    || (person?.UnitId is { } unit && units.Contains(unit))
+                    || catalog.RepresentationsBy(personId).Any(r => patients.Contains(r.PersonId) || change.RightsChangedFor.Contains(r.PersonId));
+                if (concerned)
+                {
+                    await hub.Clients.User(personId).AppointmentsChanged(message);
+                }
             }
         }
 
@@ -99,34 +101,21 @@ internal sealed partial class CatalogChanges(
 
     /// <summary>
     /// With the Redis backplane the people concerned may be connected to another server, whose
-    /// presence this one cannot see: each concerned person is sent to by user id (the patients, those
-    /// whose rights or details changed, and those who may act for them), and each concerned unit through
-    /// its group, which every professional's connection joins (<see cref="Presence"/>).
+    /// presence this one cannot see. So the same people as above are found from the catalog instead of
+    /// from who is online: each is sent to by user id (the patients, those whose rights or details
+    /// changed, and those who may act for the patients or for those whose rights changed), and each
+    /// unit through its group, which every professional's connection joins (<see cref="Presence"/>).
     /// </summary>
-    private async Task NotifyAcrossServersAsync(CatalogChange change)
+    private async Task NotifyAcrossServersAsync(CatalogChange change, HashSet<string> patients, HashSet<string> units, AppointmentsChangedMessage message)
     {
-        var people = new HashSet<string>(StringComparer.Ordinal);
-        var units = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (before, after) in change.Appointments)
-        {
-            people.UnionWith(after.PatientIds);
-            units.Add(after.UnitId);
-            if (before is not null)
-            {
-                people.UnionWith(before.PatientIds);
-                units.Add(before.UnitId);
-            }
-        }
-
+        var people = new HashSet<string>(patients, StringComparer.Ordinal);
         people.UnionWith(change.RightsChangedFor);
         people.UnionWith(change.PeopleChanged);
-        foreach (var subject in people.ToList())
+        foreach (var subject in patients.Concat(change.RightsChangedFor))
         {
             people.UnionWith(catalog.RepresentationsOf(subject).Select(r => r.RepresentativeId));
         }
 
-        var appointmentIds = change.Appointments.Select(a => a.After.Id).Distinct(StringComparer.Ordinal).ToList();
-        var message = new AppointmentsChangedMessage(appointmentIds);
         foreach (var personId in people)
         {
             await hub.Clients.User(personId).AppointmentsChanged(message);
@@ -136,8 +125,6 @@ internal sealed partial class CatalogChanges(
         {
             await hub.Clients.Group(Presence.UnitGroup(unit)).AppointmentsChanged(message);
         }
-
-        Pushed(log, appointmentIds.Count);
     }
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Debug, Message = "FHIR: live update pushed for {Count} appointments")]
