@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -21,8 +19,7 @@ internal sealed class DevTokenIssuer
     {
         _options = options.Value.DevIssuer;
         _time = time;
-        var key = string.IsNullOrEmpty(_options.SigningKey) ? RandomNumberGenerator.GetBytes(32) : Encoding.UTF8.GetBytes(_options.SigningKey);
-        SigningKey = new SymmetricSecurityKey(key) { KeyId = "videovisit-dev" };
+        SigningKey = SignedTokens.Key(_options.SigningKey, IssuerName);
     }
 
     public bool Enabled => _options.Enabled;
@@ -33,16 +30,8 @@ internal sealed class DevTokenIssuer
     {
         var now = _time.GetUtcNow();
         var expires = now.AddMinutes(_options.TokenLifetimeMinutes);
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = IssuerName,
-            Audience = AudienceName,
-            IssuedAt = now.UtcDateTime,
-            NotBefore = now.UtcDateTime,
-            Expires = expires.UtcDateTime,
-            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, person.Id), new Claim(JwtRegisteredClaimNames.Name, person.DisplayName)]),
-            SigningCredentials = new SigningCredentials(SigningKey, SecurityAlgorithms.HmacSha256),
-        });
+        var token = SignedTokens.Create(IssuerName, AudienceName, SigningKey, now, expires,
+            [new Claim(JwtRegisteredClaimNames.Sub, person.Id), new Claim(JwtRegisteredClaimNames.Name, person.DisplayName)]);
         return (token, expires);
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -34,9 +33,7 @@ internal sealed class GuestTokens
     public GuestTokens(IOptions<AuthOptions> options, TimeProvider time)
     {
         _time = time;
-        var configured = options.Value.GuestSigningKey;
-        var key = string.IsNullOrEmpty(configured) ? RandomNumberGenerator.GetBytes(32) : Encoding.UTF8.GetBytes(configured);
-        SigningKey = new SymmetricSecurityKey(key) { KeyId = IssuerName };
+        SigningKey = SignedTokens.Key(options.Value.GuestSigningKey, IssuerName);
     }
 
     public SymmetricSecurityKey SigningKey { get; }
@@ -45,24 +42,15 @@ internal sealed class GuestTokens
     {
         var invitation = admission.Invitation;
         var now = _time.GetUtcNow();
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = IssuerName,
-            Audience = AudienceName,
-            IssuedAt = now.UtcDateTime,
-            NotBefore = now.UtcDateTime,
-            Expires = expires.UtcDateTime,
-            Subject = new ClaimsIdentity(
-            [
-                new Claim(JwtRegisteredClaimNames.Sub, invitation.GuestPersonId),
-                new Claim(JwtRegisteredClaimNames.Name, admission.Name),
-                new Claim(InvitationClaim, invitation.Id),
-                new Claim(VisitClaim, invitation.VisitId),
-                new Claim(AppointmentClaim, invitation.AppointmentId),
-                new Claim(RoleClaim, VisitRoom.Name(invitation.Role)),
-            ]),
-            SigningCredentials = new SigningCredentials(SigningKey, SecurityAlgorithms.HmacSha256),
-        });
+        return SignedTokens.Create(IssuerName, AudienceName, SigningKey, now, expires,
+        [
+            new Claim(JwtRegisteredClaimNames.Sub, invitation.GuestPersonId),
+            new Claim(JwtRegisteredClaimNames.Name, admission.Name),
+            new Claim(InvitationClaim, invitation.Id),
+            new Claim(VisitClaim, invitation.VisitId),
+            new Claim(AppointmentClaim, invitation.AppointmentId),
+            new Claim(RoleClaim, VisitRoom.Name(invitation.Role)),
+        ]);
     }
 
     /// <summary>Whether the caller came by an invitation link.</summary>

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using VideoVisit.Server.Auth;
 
 namespace VideoVisit.Server.Fhir;
@@ -18,20 +17,12 @@ internal sealed class DevClientTokens(DevTokenIssuer issuer, IOptions<AuthOption
     {
         var now = time.GetUtcNow();
         var expires = now.AddMinutes(options.Value.DevIssuer.TokenLifetimeMinutes);
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = DevTokenIssuer.IssuerName,
-            Audience = DevTokenIssuer.AudienceName,
-            IssuedAt = now.UtcDateTime,
-            NotBefore = now.UtcDateTime,
-            Expires = expires.UtcDateTime,
-            Subject = new ClaimsIdentity([
-                new Claim(JwtRegisteredClaimNames.Sub, clientId),
-                new Claim("client_id", clientId),
-                new Claim("scope", string.IsNullOrWhiteSpace(scope) ? DefaultScope : scope.Trim()),
-            ]),
-            SigningCredentials = new SigningCredentials(issuer.SigningKey, SecurityAlgorithms.HmacSha256),
-        });
+        var token = SignedTokens.Create(DevTokenIssuer.IssuerName, DevTokenIssuer.AudienceName, issuer.SigningKey, now, expires,
+        [
+            new Claim(JwtRegisteredClaimNames.Sub, clientId),
+            new Claim("client_id", clientId),
+            new Claim("scope", string.IsNullOrWhiteSpace(scope) ? DefaultScope : scope.Trim()),
+        ]);
         return (token, expires);
     }
 }
