@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Npgsql;
 
 namespace VideoVisit.Testing;
@@ -18,38 +17,23 @@ public sealed class PostgresInstance : IAsyncDisposable
 {
     public const string TestUser = "videovisit-test";
 
-    private readonly Process _process;
+    private readonly OwnedProcess _process;
     private readonly string _root;
     private readonly string _bin;
     private readonly (string Uid, string Gid)? _runAs;
-    private readonly StringBuilder _output = new();
 
     private PostgresInstance(Process process, string root, string bin, (string, string)? runAs, int port)
     {
-        _process = process;
+        _process = new OwnedProcess(process);
         _root = root;
         _bin = bin;
         _runAs = runAs;
         Port = port;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillNow();
     }
 
     public int Port { get; }
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     /// <summary>A connection string for <paramref name="database"/> (the store's migrations create it when missing).</summary>
     public string ConnectionString(string database) =>
@@ -200,32 +184,6 @@ public sealed class PostgresInstance : IAsyncDisposable
         return port;
     }
 
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
-
-    private void KillNow()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
@@ -236,10 +194,10 @@ public sealed class PostgresInstance : IAsyncDisposable
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {
-            KillNow();
+            _process.Kill();
         }
 
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(TimeSpan.FromSeconds(30));
         _process.Dispose();
         try
         {

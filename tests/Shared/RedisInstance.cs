@@ -12,20 +12,14 @@ namespace VideoVisit.Testing;
 /// </summary>
 public sealed class RedisInstance : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly OwnedProcess _process;
     private readonly string _root;
-    private readonly StringBuilder _output = new();
 
     private RedisInstance(Process process, string root, int port)
     {
-        _process = process;
+        _process = new OwnedProcess(process);
         _root = root;
         Port = port;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillNow();
     }
 
     public int Port { get; }
@@ -63,9 +57,9 @@ public sealed class RedisInstance : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            if (process.HasExited)
+            if (instance._process.HasExited)
             {
-                throw new InvalidOperationException("redis-server exited: " + instance.Output());
+                throw new InvalidOperationException("redis-server exited: " + instance._process.Output);
             }
 
             if (await PingAsync(port))
@@ -77,7 +71,7 @@ public sealed class RedisInstance : IAsyncDisposable
         }
 
         await instance.DisposeAsync();
-        throw new TimeoutException("redis-server did not answer PING: " + instance.Output());
+        throw new TimeoutException("redis-server did not answer PING: " + instance._process.Output);
     }
 
     private static async Task<bool> PingAsync(int port)
@@ -98,46 +92,10 @@ public sealed class RedisInstance : IAsyncDisposable
         }
     }
 
-    private string Output()
-    {
-        lock (_output)
-        {
-            return _output.ToString();
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    private void KillNow()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        KillNow();
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _process.Kill();
+        await _process.WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         _process.Dispose();
         try
         {
