@@ -63,7 +63,10 @@ internal static class DataExtensions
         builder.Services.AddSingleton<ICatalogSource, LiveCatalogSource>();
         // Order matters: the schema (and the demo seed) exist before the store's writer and the visits start.
         builder.Services.AddHostedService<DataInitializer>();
-        builder.Services.AddSingleton<EfVisitStore>();
+        // Servers of a cluster share the store: none of them knows every visit, so lookups always ask it.
+        var shared = builder.Configuration.GetValue<bool>("Cluster:Enabled");
+        builder.Services.AddSingleton(sp => new EfVisitStore(
+            sp.GetRequiredService<IDbContextFactory<VideoVisitDb>>(), sp.GetRequiredService<ILogger<EfVisitStore>>(), shared));
         builder.Services.AddSingleton<IVisitStore>(sp => sp.GetRequiredService<EfVisitStore>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EfVisitStore>());
         builder.Services.AddSingleton<IInvitationStore, EfInvitationStore>();

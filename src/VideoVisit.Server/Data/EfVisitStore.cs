@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using VideoVisit.Server.Visits;
@@ -16,8 +18,10 @@ namespace VideoVisit.Server.Data;
 /// dropped silently.
 /// Reads (a visit's state and chat when it is first touched) go straight to the database.
 /// </summary>
-internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> contexts, ILogger<EfVisitStore> log) : IVisitStore, IHostedService, IAsyncDisposable
+internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> contexts, ILogger<EfVisitStore> log, bool shared = false) : IVisitStore, IHostedService, IAsyncDisposable
 {
+    private static readonly JsonSerializerOptions SeatJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
     private const int BatchSize = 500;
 
     /// <summary>Tries for a write that failed on its own (a database busy or reconnecting for a moment), with the pauses between them.</summary>
@@ -43,18 +47,26 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
     public StoredVisit? FindVisit(string appointmentId, DateTimeOffset appointmentStart)
     {
         var ticks = appointmentStart.UtcTicks;
-        if (!_slots.ContainsKey(Slot(appointmentId, ticks)))
+        // Servers sharing the store (a cluster) each see only the visits they opened, so they always ask.
+        if (!shared && !_slots.ContainsKey(Slot(appointmentId, ticks)))
         {
             return null;
         }
 
         using var db = contexts.CreateDbContext();
         var visit = db.Visits.AsNoTracking().FirstOrDefault(v => v.AppointmentId == appointmentId && v.AppointmentStartTicks == ticks);
-        if (visit is null)
-        {
-            return null;
-        }
+        return visit is null ? null : Read(db, visit);
+    }
 
+    public (string AppointmentId, DateTimeOffset AppointmentStart, StoredVisit Visit)? FindVisitById(string visitId)
+    {
+        using var db = contexts.CreateDbContext();
+        var visit = db.Visits.AsNoTracking().FirstOrDefault(v => v.VisitId == visitId);
+        return visit is null ? null : (visit.AppointmentId, new DateTimeOffset(visit.AppointmentStartTicks, TimeSpan.Zero), Read(db, visit));
+    }
+
+    private static StoredVisit Read(VideoVisitDb db, VisitRow visit)
+    {
         var status = Enum.Parse<VisitStatus>(visit.Status);
         if (status == VisitStatus.Ended)
         {
@@ -62,7 +74,26 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
             return new StoredVisit(visit.VisitId, status, [], []);
         }
 
-        return new StoredVisit(visit.VisitId, status, RemovedSubjects(db, visit.VisitId), ChatOf(db, visit.VisitId));
+        return new StoredVisit(visit.VisitId, status, RemovedSubjects(db, visit.VisitId), ChatOf(db, visit.VisitId))
+        {
+            Seats = visit.Seats is { Length: > 0 } seats ? JsonSerializer.Deserialize<List<StoredSeat>>(seats, SeatJson) : null,
+            SeatsVersion = visit.SeatsVersion,
+        };
+    }
+
+    public Task SaveSeats(string visitId, IReadOnlyList<StoredSeat> seats, long version)
+    {
+        var json = JsonSerializer.Serialize(seats, SeatJson);
+        return Enqueue("seats", db =>
+        {
+            // The visit's row is written when it is opened, before anyone takes a seat. A write older than
+            // the one stored (from a server that ran the visit before) does not overwrite it.
+            if (db.Visits.Find(visitId) is { } row && row.SeatsVersion <= version)
+            {
+                row.Seats = json;
+                row.SeatsVersion = version;
+            }
+        });
     }
 
     /// <summary>The people whose place is removed: each removal, unless a later "allowed-back" undid it.</summary>

@@ -159,6 +159,12 @@ internal sealed class VisitRow
     public required string Status { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The seats (JSON) as the visit's last change left them, so any server can resume them.</summary>
+    public string? Seats { get; set; }
+
+    /// <summary>The visit's change count at <see cref="Seats"/>: an older write never overwrites a newer one.</summary>
+    public long SeatsVersion { get; set; }
 }
 
 internal sealed class VisitEventRow

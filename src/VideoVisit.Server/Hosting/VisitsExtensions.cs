@@ -19,10 +19,12 @@ internal static class VisitsExtensions
         builder.Services.AddOptions<VisitOptions>().BindConfiguration(VisitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IVisitNotifier, HubVisitNotifier>();
+        builder.AddVisitGrains();
         builder.Services.AddSingleton(sp => new VisitService(
             sp.GetRequiredService<ICatalogSource>(),
             sp.GetRequiredService<IVisitStore>(),
             sp.GetRequiredService<IVisitNotifier>(),
+            sp.GetRequiredService<IVisitDirectory>(),
             sp.GetRequiredService<IOptions<VisitOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new GuestInvitations(
@@ -30,7 +32,6 @@ internal static class VisitsExtensions
             sp.GetRequiredService<IInvitationStore>(),
             sp.GetRequiredService<IVisitStore>(),
             sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddHostedService<GraceSweeper>();
         builder.Services.AddSingleton<CspViolations>();
         builder.Services.AddSingleton(sp => new HubRateLimits(sp.GetRequiredService<IOptions<VisitOptions>>().Value));
         builder.Services.AddSingleton<VisitHubFilter>();

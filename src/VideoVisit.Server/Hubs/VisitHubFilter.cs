@@ -31,7 +31,17 @@ internal sealed partial class VisitHubFilter(ILogger<VisitHubFilter> log) : IHub
 
             throw new HubException(refused.Message, refused);
         }
+        catch (Exception moving) when (moving is Orleans.Runtime.OrleansException or TimeoutException)
+        {
+            // The server running the visit is gone and the cluster has not yet moved it: the same call
+            // succeeds again in a few seconds (the web app retries its resume).
+            Unavailable(log, invocationContext.HubMethodName, moving);
+            throw new HubException(MovingMessage, moving);
+        }
     }
+
+    /// <summary>What the caller hears while a visit moves to another server.</summary>
+    public const string MovingMessage = "The visit is moving to another server. Please try again in a moment.";
 
     [LoggerMessage(EventId = 4001, EventName = "HubCallRefused", Level = LogLevel.Debug, Message = "Hub call {Method} refused: {Error}")]
     private static partial void Refused(ILogger logger, string method, VisitError error);

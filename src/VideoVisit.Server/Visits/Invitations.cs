@@ -66,7 +66,7 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
     /// <summary>Creates an invitation; returns it and its code (shown once, never stored).</summary>
     public async Task<(Invitation Invitation, string Code)> CreateAsync(string? personId, string visitId, string? role, string? label, DateTimeOffset? expiresAt)
     {
-        var (me, room) = ProfessionalOf(personId, visitId);
+        var (me, room) = await ProfessionalOfAsync(personId, visitId);
         var guestRole = ParseRole(role);
         label = CleanName(label, required: false);
         var now = Now;
@@ -109,14 +109,14 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
 
     public async Task<IReadOnlyList<Invitation>> ListAsync(string? personId, string visitId)
     {
-        var (_, room) = ProfessionalOf(personId, visitId, allowEnded: true);
+        var (_, room) = await ProfessionalOfAsync(personId, visitId, allowEnded: true);
         return await invitations.ForVisitAsync(room.VisitId);
     }
 
     /// <summary>Revokes: the link stops working and a guest who came by it loses their place.</summary>
     public async Task RevokeAsync(string? personId, string visitId, string invitationId)
     {
-        var (me, room) = ProfessionalOf(personId, visitId, allowEnded: true);
+        var (me, room) = await ProfessionalOfAsync(personId, visitId, allowEnded: true);
         var invitation = await invitations.FindAsync(invitationId);
         if (invitation is null || invitation.VisitId != room.VisitId)
         {
@@ -149,7 +149,7 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
         var now = Now;
         try
         {
-            Check(invitation, now);
+            await CheckAsync(invitation, now);
         }
         catch (VisitException refused)
         {
@@ -170,7 +170,7 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
     {
         var invitation = await invitations.FindAsync(invitationId)
             ?? throw new VisitException(VisitError.Forbidden, "This invitation is no longer valid.");
-        Check(invitation, Now, visits.HoldsSeat(invitation.VisitId, invitation.GuestPersonId));
+        await CheckAsync(invitation, Now, await visits.HoldsSeatAsync(invitation.VisitId, invitation.GuestPersonId));
         return invitation;
     }
 
@@ -185,7 +185,7 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
         }
 
         // Resuming a seat held (a reconnect with a renewed token) is not opening the link again.
-        Check(invitation, Now, visits.HoldsSeat(invitation.VisitId, invitation.GuestPersonId));
+        await CheckAsync(invitation, Now, await visits.HoldsSeatAsync(invitation.VisitId, invitation.GuestPersonId));
         return await visits.JoinAsGuestAsync(new Person(invitation.GuestPersonId, name), invitation.Role, invitation.AppointmentId, invitation.VisitId, connectionId);
     }
 
@@ -201,7 +201,7 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
         _ => throw new VisitException(VisitError.Invalid, "An invitation's role is interpreter or guest."),
     };
 
-    private void Check(Invitation invitation, DateTimeOffset now, bool holdsSeat = false)
+    private async Task CheckAsync(Invitation invitation, DateTimeOffset now, bool holdsSeat = false)
     {
         if (invitation.RevokedAt is not null)
         {
@@ -213,29 +213,32 @@ public sealed class GuestInvitations(VisitService visits, IInvitationStore invit
             throw new VisitException(VisitError.OutsideWindow, "This invitation has expired.");
         }
 
-        if (visits.StatusOfVisit(invitation.AppointmentId, invitation.VisitId) is not (VisitStatus.NotOpened or VisitStatus.Open))
+        if (await visits.StatusOfVisitAsync(invitation.AppointmentId, invitation.VisitId) is not (VisitStatus.NotOpened or VisitStatus.Open))
         {
             throw new VisitException(VisitError.Ended, "This visit has ended.");
         }
     }
 
-    private (Person Me, VisitRoom Room) ProfessionalOf(string? personId, string visitId, bool allowEnded = false)
+    private async Task<(Person Me, VisitRef Room)> ProfessionalOfAsync(string? personId, string visitId, bool allowEnded = false)
     {
         var me = visits.Me(personId);
-        var room = visits.FindRoom(visitId)
-            ?? throw new VisitException(VisitError.NotFound, "There is no such visit open on this server.");
-        if (!Rights.IsProfessionalOf(me, room.Appointment))
+        var (visit, appointment) = await visits.FindVisitAsync(visitId)
+            ?? throw new VisitException(VisitError.NotFound, "There is no such visit.");
+        if (!Rights.IsProfessionalOf(me, appointment))
         {
             throw new VisitException(VisitError.Forbidden, "Only the visit's professional can invite guests.");
         }
 
-        if (!allowEnded && room.Status == VisitStatus.Ended)
+        if (!allowEnded && visit.Status == VisitStatus.Ended)
         {
             throw new VisitException(VisitError.Ended, "This visit has ended.");
         }
 
-        return (me, room);
+        return (me, new VisitRef(visit.VisitId, appointment));
     }
+
+    /// <summary>The visit an invitation is about and its appointment.</summary>
+    private sealed record VisitRef(string VisitId, Appointment Appointment);
 
     private static string? CleanName(string? name, bool required)
     {

@@ -60,6 +60,9 @@ public sealed class Participant
 
     public string? ConnectionId { get; internal set; }
 
+    /// <summary>The server (Orleans silo) that holds <see cref="ConnectionId"/>; null on one server or in tests.</summary>
+    public string? Server { get; internal set; }
+
     /// <summary>Place in the arrival order (first knock); kept when returned to waiting or reconnecting.</summary>
     public long Arrival { get; internal set; }
 
@@ -82,4 +85,35 @@ public sealed class Participant
 
     /// <summary>Whether this seat belongs to <paramref name="actorId"/> acting for <paramref name="onBehalfOfId"/>.</summary>
     public bool Is(string actorId, string? onBehalfOfId) => Actor.Id == actorId && OnBehalfOf?.Id == onBehalfOfId;
+}
+
+/// <summary>A seat as stored with its visit, so another server (or this one restarted) resumes it.</summary>
+public sealed record StoredSeat(
+    string Id,
+    Person Actor,
+    Person? OnBehalfOf,
+    ParticipantRole Role,
+    ParticipantState State,
+    ParticipantState ResumeState,
+    string? ConnectionId,
+    string? Server,
+    long Arrival,
+    DateTimeOffset? WaitingSince,
+    DateTimeOffset? GraceEndsAt,
+    PrecheckSummary? Precheck)
+{
+    public static StoredSeat Of(Participant p) =>
+        new(p.Id, p.Actor, p.OnBehalfOf, p.Role, p.State, p.ResumeState, p.ConnectionId, p.Server, p.Arrival, p.WaitingSince, p.GraceEndsAt, p.Precheck);
+
+    public Participant ToParticipant() => new(Id, Actor, OnBehalfOf, Role)
+    {
+        State = State,
+        ResumeState = ResumeState,
+        ConnectionId = ConnectionId,
+        Server = Server,
+        Arrival = Arrival,
+        WaitingSince = WaitingSince,
+        GraceEndsAt = GraceEndsAt,
+        Precheck = Precheck,
+    };
 }

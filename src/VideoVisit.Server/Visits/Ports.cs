@@ -32,6 +32,12 @@ public interface IVisitStore
 
     Task SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson);
 
+    /// <summary>The seats of a visit after a change (<paramref name="version"/> grows with every change).</summary>
+    Task SaveSeats(string visitId, IReadOnlyList<StoredSeat> seats, long version);
+
+    /// <summary>The visit with this id and its appointment slot, for a server that runs it after another did.</summary>
+    (string AppointmentId, DateTimeOffset AppointmentStart, StoredVisit Visit)? FindVisitById(string visitId);
+
     /// <summary>Completes once every write made so far is settled (before reading a visit back).</summary>
     Task FlushAsync(CancellationToken cancellationToken = default);
 }
@@ -74,4 +80,10 @@ public sealed record StoredChat(ChatMessage Message, string SenderPersonId, Chat
 /// A visit as kept: <paramref name="RemovedPersonIds"/> are the people whose place was removed, and
 /// <paramref name="Chat"/> is empty for a visit that has ended (nobody can read it in a visit any more).
 /// </summary>
-public sealed record StoredVisit(string VisitId, VisitStatus Status, IReadOnlyCollection<string> RemovedPersonIds, IReadOnlyList<StoredChat> Chat);
+public sealed record StoredVisit(string VisitId, VisitStatus Status, IReadOnlyCollection<string> RemovedPersonIds, IReadOnlyList<StoredChat> Chat)
+{
+    /// <summary>The seats as last saved (null for a visit stored before seats were kept, or never joined).</summary>
+    public IReadOnlyList<StoredSeat>? Seats { get; init; }
+
+    public long SeatsVersion { get; init; }
+}

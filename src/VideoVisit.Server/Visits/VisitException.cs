@@ -2,8 +2,11 @@ namespace VideoVisit.Server.Visits;
 
 /// <summary>
 /// A request the rules refuse. <see cref="Exception.Message"/> is safe to show the user; the hub turns
-/// it into a <c>HubException</c> and the REST API into problem details.
+/// it into a <c>HubException</c> and the REST API into problem details. It crosses from a visit's grain
+/// to the server the caller is on with its <see cref="Error"/>.
 /// </summary>
+[GenerateSerializer]
+[Alias("VideoVisit.VisitException")]
 public sealed class VisitException : Exception
 {
     public VisitException()
@@ -32,7 +35,8 @@ public sealed class VisitException : Exception
         Error = error;
     }
 
-    public VisitError Error { get; }
+    [Id(0)]
+    public VisitError Error { get; private set; }
 }
 
 /// <summary>Why a request was refused, for logs and tests (the message is for people).</summary>

@@ -37,6 +37,17 @@ public sealed class VisitRoom
         _removedSubjects = new HashSet<string>(stored?.RemovedPersonIds ?? [], StringComparer.Ordinal);
         _chat = [.. stored?.Chat ?? []];
         _chatByClientId = _chat.ToDictionary(c => ChatKey(c.SenderPersonId, c.Message.ClientMessageId), StringComparer.Ordinal);
+        if (stored?.Seats is { } seats)
+        {
+            // The seats as the last change left them (another server ran this visit, or this one restarted).
+            foreach (var seat in seats)
+            {
+                _participants.Add(seat.ToParticipant());
+            }
+
+            _nextArrival = _participants.Count == 0 ? 0 : _participants.Max(p => p.Arrival);
+            _version = stored.SeatsVersion;
+        }
     }
 
     public string VisitId { get; }
@@ -79,7 +90,7 @@ public sealed class VisitRoom
     /// same person acting for the same subject resumes their seat (reconnect) or moves it to this
     /// connection (second tab or device; the older connection is told why).
     /// </summary>
-    public BeginVisitResult Join(Person actor, Person? onBehalfOf, ParticipantRole role, string connectionId, DateTimeOffset now, Outbox outbox)
+    public BeginVisitResult Join(Person actor, Person? onBehalfOf, ParticipantRole role, string connectionId, DateTimeOffset now, Outbox outbox, string? server = null)
     {
         lock (_gate)
         {
@@ -111,6 +122,8 @@ public sealed class VisitRoom
             {
                 seat = Knock(seat, actor, onBehalfOf, role, connectionId, now, outbox);
             }
+
+            seat.Server = server;
 
             Publish(outbox, now);
             ReplayChat(seat, outbox);
@@ -365,6 +378,24 @@ public sealed class VisitRoom
             outbox.VisitEnded(p.ConnectionId!, ended);
             p.ConnectionId = null;
         }
+
+        SaveSeats(outbox);
+    }
+
+    /// <summary>
+    /// The seats are written with the change that moved them (write-through), so whichever server runs
+    /// this visit next resumes them as they were: admitted stays admitted, the arrival order holds.
+    /// </summary>
+    private void SaveSeats(Outbox outbox) =>
+        outbox.Saving(_store.SaveSeats(VisitId, [.. _participants.Select(StoredSeat.Of)], _version));
+
+    /// <summary>The connections of seats held through <paramref name="server"/>, for when that server is gone.</summary>
+    public IReadOnlyList<string> ConnectionsThrough(Func<string, bool> serverIsGone)
+    {
+        lock (_gate)
+        {
+            return [.. _participants.Where(p => p is { ConnectionId: not null, Server: { } s } && serverIsGone(s)).Select(p => p.ConnectionId!)];
+        }
     }
 
     /// <summary>Releases the seats of participants matching <paramref name="lostRight"/> (their right to be here ended), telling each why.</summary>
@@ -498,7 +529,7 @@ public sealed class VisitRoom
     /// Relays a signal. Both the sender and the target must be admitted to this visit; otherwise the
     /// sender gets an error and nothing is delivered. Returns the target's connection.
     /// </summary>
-    public string Signal(string connectionId, string toParticipantId, string kind, JsonElement payload, out SignalMessage message)
+    public string Signal(string connectionId, string toParticipantId, out string fromParticipantId)
     {
         lock (_gate)
         {
@@ -514,7 +545,7 @@ public sealed class VisitRoom
                 throw new VisitException(VisitError.WrongState, "That participant is not in the call right now.");
             }
 
-            message = new SignalMessage(VisitId, sender.Id, kind, payload);
+            fromParticipantId = sender.Id;
             return target.ConnectionId;
         }
     }
@@ -707,6 +738,7 @@ public sealed class VisitRoom
     private void Publish(Outbox outbox, DateTimeOffset now)
     {
         _version++;
+        SaveSeats(outbox);
         foreach (var p in _participants)
         {
             if (p.ConnectionId is not null)

@@ -5,8 +5,10 @@ using System.Text.Json;
 namespace VideoVisit.Server.Visits;
 
 /// <summary>
-/// The visits of this server: finds or opens the visit for an appointment, checks the caller's
-/// rights for every request, runs the rooms and sends what they produce through <see cref="IVisitNotifier"/>.
+/// The visits as people reach them through this server: checks who the caller is and their rights to
+/// the appointment for every request, then hands the change to the visit where it runs
+/// (<see cref="IVisitDirectory"/>: an Orleans grain per visit, or <see cref="LocalVisits"/> in the rules'
+/// tests), which checks what its own state decides and tells everyone concerned.
 /// Callers are identified by person id (from the token) and connection id (their hub connection).
 /// </summary>
 public sealed class VisitService
@@ -14,24 +16,32 @@ public sealed class VisitService
     private static readonly HashSet<string> SignalKinds = new(["offer", "answer", "ice", "restart"], StringComparer.Ordinal);
 
     private readonly ICatalogSource _catalog;
-    private readonly IVisitStore _store;
     private readonly IVisitNotifier _notifier;
+    private readonly IVisitDirectory _visits;
     private readonly VisitOptions _options;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, VisitRoom> _rooms = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<VisitRoom>> _bySlot = new(StringComparer.Ordinal);
+    /// <summary>The visits each connection of this server joined, for when it closes.</summary>
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _connections = new(StringComparer.Ordinal);
 
-    public VisitService(ICatalogSource catalog, IVisitStore store, IVisitNotifier notifier, VisitOptions options, TimeProvider time)
+    public VisitService(ICatalogSource catalog, IVisitStore store, IVisitNotifier notifier, IVisitDirectory visits, VisitOptions options, TimeProvider time)
     {
         _catalog = catalog;
-        _store = store;
         _notifier = notifier;
+        _visits = visits;
         _options = options;
         _time = time;
     }
 
+    /// <summary>Visits in this process only (the rules' tests).</summary>
+    public VisitService(ICatalogSource catalog, IVisitStore store, IVisitNotifier notifier, VisitOptions options, TimeProvider time)
+        : this(catalog, store, notifier, new LocalVisits(catalog, store, notifier, options, time), options, time)
+    {
+    }
+
     public VisitOptions Options => _options;
+
+    /// <summary>Where the visits run.</summary>
+    public IVisitDirectory Visits => _visits;
 
     private Catalog Catalog => _catalog.Current;
 
@@ -57,54 +67,41 @@ public sealed class VisitService
             throw new VisitException(VisitError.WrongState, CancelledMessage);
         }
 
-        var room = RoomFor(appointment);
-        if (room.VisitId != visitId)
+        if (await _visits.OpenAsync(appointment) != visitId)
         {
             // The appointment moved to another slot: that is another visit, which this invitation does not open.
             throw new VisitException(VisitError.Ended, "This visit has ended.");
         }
 
-        _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[room.VisitId] = 0;
-        var outbox = new Outbox();
-        var result = room.Join(guest, null, role, connectionId, Now, outbox);
-        await outbox.SendAsync(_notifier);
-        return result;
+        Track(connectionId, visitId);
+        return await _visits.Visit(visitId).Join(guest, null, role, connectionId, _visits.Server);
     }
 
     /// <summary>Where the visit of an invitation stands: null when it is gone (the appointment cancelled, moved or deleted).</summary>
-    public VisitStatus? StatusOfVisit(string appointmentId, string visitId)
+    public async Task<VisitStatus?> StatusOfVisitAsync(string appointmentId, string visitId)
     {
-        if (_rooms.TryGetValue(visitId, out var room))
-        {
-            return room.Status;
-        }
-
         var appointment = Catalog.FindAppointment(appointmentId);
         if (appointment is null || appointment.IsCancelled)
         {
             return null;
         }
 
-        var stored = _store.FindVisit(appointment.Id, appointment.Start);
-        return stored?.VisitId == visitId ? stored.Status : null;
+        return await _visits.FindAsync(appointment) == visitId && await _visits.Visit(visitId).Info() is { } info ? info.Status : null;
     }
 
     /// <summary>Whether <paramref name="personId"/> holds a seat (waiting, admitted or reconnecting) in the visit.</summary>
-    public bool HoldsSeat(string visitId, string personId) =>
-        _rooms.TryGetValue(visitId, out var room) && room.Participants.Any(p => p.IsActive && p.Actor.Id == personId);
+    public async Task<bool> HoldsSeatAsync(string visitId, string personId) =>
+        await _visits.Visit(visitId).Info() is { } info && info.SeatHolderIds.Contains(personId);
+
+    /// <summary>The visit and its appointment, for the professional's calls about it (invitations); null when there is none.</summary>
+    public async Task<(VisitInfo Visit, Appointment Appointment)?> FindVisitAsync(string visitId) =>
+        visitId is not null && await _visits.Visit(visitId).Info() is { } info && Catalog.FindAppointment(info.AppointmentId) is { } appointment
+            ? (info, appointment)
+            : null;
 
     /// <summary>A guest's invitation was revoked: their seat, if they hold one, is released and they are told why.</summary>
-    public async Task ReleaseGuestAsync(string visitId, string guestPersonId, string reason, string message)
-    {
-        if (!_rooms.TryGetValue(visitId, out var room))
-        {
-            return;
-        }
-
-        var outbox = new Outbox();
-        room.RemoveWhere(p => p.Actor.Id == guestPersonId, reason, message, Now, outbox);
-        await outbox.SendAsync(_notifier);
-    }
+    public Task ReleaseGuestAsync(string visitId, string guestPersonId, string reason, string message) =>
+        _visits.Visit(visitId).Release(guestPersonId, reason, message);
 
     public async Task<BeginVisitResult> BeginVisitAsync(string personId, string connectionId, string appointmentId, string? onBehalfOfId)
     {
@@ -157,45 +154,38 @@ public sealed class VisitService
                     : ParticipantRole.Representative;
         }
 
-        var room = RoomFor(appointment);
-        await CreatedAsync(appointment, room);
+        var visitId = await _visits.OpenAsync(appointment);
         // Known before the seat is taken, so a connection that drops at this moment still starts its grace.
-        _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[room.VisitId] = 0;
-        var outbox = new Outbox();
-        var result = room.Join(actor, onBehalfOf, role, connectionId, Now, outbox);
-        await DeliverAsync(outbox);
-        return result;
+        Track(connectionId, visitId);
+        return await _visits.Visit(visitId).Join(actor, onBehalfOf, role, connectionId, _visits.Server);
     }
 
-    public Task AdmitAsync(string personId, string connectionId, string visitId, string participantId) =>
-        AsProfessional(personId, visitId, (room, outbox) => room.Admit(connectionId, participantId, Now, outbox));
+    public async Task AdmitAsync(string personId, string connectionId, string visitId, string participantId) =>
+        await (await AsProfessional(personId, visitId)).Admit(connectionId, participantId);
 
-    public Task AdmitAllAsync(string personId, string connectionId, string visitId) =>
-        AsProfessional(personId, visitId, (room, outbox) => room.AdmitAll(connectionId, Now, outbox));
+    public async Task AdmitAllAsync(string personId, string connectionId, string visitId) =>
+        await (await AsProfessional(personId, visitId)).AdmitAll(connectionId);
 
-    public Task ReturnToWaitingAsync(string personId, string connectionId, string visitId, string participantId) =>
-        AsProfessional(personId, visitId, (room, outbox) => room.ReturnToWaiting(connectionId, participantId, Now, outbox));
+    public async Task ReturnToWaitingAsync(string personId, string connectionId, string visitId, string participantId) =>
+        await (await AsProfessional(personId, visitId)).ReturnToWaiting(connectionId, participantId);
 
-    public Task RemoveAsync(string personId, string connectionId, string visitId, string participantId) =>
-        AsProfessional(personId, visitId, (room, outbox) => room.Remove(connectionId, participantId, Now, outbox));
+    public async Task RemoveAsync(string personId, string connectionId, string visitId, string participantId) =>
+        await (await AsProfessional(personId, visitId)).Remove(connectionId, participantId);
 
-    public Task AllowBackAsync(string personId, string connectionId, string visitId, string participantId) =>
-        AsProfessional(personId, visitId, (room, outbox) => room.AllowBack(connectionId, participantId, Now, outbox));
+    public async Task AllowBackAsync(string personId, string connectionId, string visitId, string participantId) =>
+        await (await AsProfessional(personId, visitId)).AllowBack(connectionId, participantId);
 
-    public Task EndVisitAsync(string personId, string connectionId, string visitId) =>
-        AsProfessional(personId, visitId, (room, outbox) => room.End(connectionId, Now, outbox));
+    public async Task EndVisitAsync(string personId, string connectionId, string visitId) =>
+        await (await AsProfessional(personId, visitId)).EndVisit(connectionId);
 
-    public async Task LeaveVisitAsync(string personId, string connectionId, string visitId)
+    public Task LeaveVisitAsync(string personId, string connectionId, string visitId)
     {
         MeOrGuest(personId);
-        var room = Room(visitId);
-        var outbox = new Outbox();
-        room.Leave(connectionId, Now, outbox);
-        await DeliverAsync(outbox);
+        return _visits.Visit(visitId).Leave(connectionId);
     }
 
     /// <summary>Relays offer / answer / ice / restart between two admitted participants of the same visit.</summary>
-    public Task SendSignalAsync(string personId, string connectionId, string visitId, string toParticipantId, string kind, JsonElement payload)
+    public async Task SendSignalAsync(string personId, string connectionId, string visitId, string toParticipantId, string kind, JsonElement payload)
     {
         MeOrGuest(personId);
         if (kind is null || !SignalKinds.Contains(kind))
@@ -208,12 +198,12 @@ public sealed class VisitService
             throw new VisitException(VisitError.TooLarge, $"A signal may carry at most {_options.MaxSignalPayloadBytes / 1024} KiB.");
         }
 
-        var room = Room(visitId);
-        var target = room.Signal(connectionId, toParticipantId, kind, payload, out var message);
-        return _notifier.SignalAsync(target, message);
+        // The visit says whether both are in the call and where the target is; the payload goes from here.
+        var route = await _visits.Visit(visitId).RouteSignal(connectionId, toParticipantId);
+        await _notifier.SignalAsync(route.ToConnectionId, new SignalMessage(visitId, route.FromParticipantId, kind, payload));
     }
 
-    public async Task<ChatMessage> SendChatAsync(string personId, string connectionId, string visitId, string clientMessageId, string text, string? toParticipantId = null)
+    public Task<ChatMessage> SendChatAsync(string personId, string connectionId, string visitId, string clientMessageId, string text, string? toParticipantId = null)
     {
         MeOrGuest(personId);
         if (string.IsNullOrWhiteSpace(clientMessageId) || clientMessageId.Length > 100)
@@ -232,25 +222,10 @@ public sealed class VisitService
             throw new VisitException(VisitError.TooLarge, $"A chat message may be at most {_options.MaxChatLength} characters.");
         }
 
-        var room = Room(visitId);
-        var outbox = new Outbox();
-        var message = room.Chat(connectionId, clientMessageId, text, Now, outbox, toParticipantId);
-        try
-        {
-            // Stored before anyone sees it and before the sender's acknowledgement (the hub's answer).
-            await outbox.SavedAsync();
-        }
-        catch (Exception ex) when (ex is not VisitException)
-        {
-            room.Unsend(message);
-            throw new VisitException(VisitError.Unavailable, "Your message could not be saved, so it was not sent. Please send it again.", ex);
-        }
-
-        await outbox.SendAsync(_notifier);
-        return message;
+        return _visits.Visit(visitId).Chat(connectionId, clientMessageId, text, toParticipantId);
     }
 
-    public async Task ReportPrecheckAsync(string personId, string connectionId, string visitId, JsonElement report)
+    public Task ReportPrecheckAsync(string personId, string connectionId, string visitId, JsonElement report)
     {
         MeOrGuest(personId);
         if (report.ValueKind != JsonValueKind.Object)
@@ -263,10 +238,7 @@ public sealed class VisitService
             throw new VisitException(VisitError.TooLarge, $"A precheck report may be at most {_options.MaxPrecheckBytes} bytes.");
         }
 
-        var room = Room(visitId);
-        var outbox = new Outbox();
-        room.ReportPrecheck(connectionId, PrecheckReports.Summarize(report, Now), report.GetRawText(), Now, outbox);
-        await DeliverAsync(outbox);
+        return _visits.Visit(visitId).ReportPrecheck(connectionId, PrecheckReports.Summarize(report, Now), report.GetRawText());
     }
 
     /// <summary>The hub connection closed: every seat it held starts its reconnection grace.</summary>
@@ -279,63 +251,21 @@ public sealed class VisitService
 
         foreach (var visitId in visits.Keys)
         {
-            if (_rooms.TryGetValue(visitId, out var room))
-            {
-                var outbox = new Outbox();
-                room.Disconnected(connectionId, Now, outbox);
-                await DeliverAsync(outbox, hasCaller: false);
-            }
+            await _visits.Visit(visitId).Disconnected(connectionId);
         }
     }
 
-    /// <summary>Releases seats whose reconnection grace ran out and tells the others.</summary>
-    public async Task<int> SweepGraceAsync()
-    {
-        var expired = 0;
-        foreach (var room in _rooms.Values)
-        {
-            if (!room.HasSeatsInGrace)
-            {
-                continue;
-            }
+    /// <summary>The visits the rules' tests run in this process (null when visits run as grains).</summary>
+    public LocalVisits? Local => _visits as LocalVisits;
 
-            var outbox = new Outbox();
-            expired += room.ExpireGrace(Now, outbox);
-            await DeliverAsync(outbox, hasCaller: false);
-        }
+    /// <summary>Releases seats whose reconnection grace ran out (visits in this process; grains do it with their own timers).</summary>
+    public Task<int> SweepGraceAsync() => Local?.SweepGraceAsync() ?? Task.FromResult(0);
 
-        return expired;
-    }
+    /// <summary>Lets finished visits leave memory (visits in this process; idle grains deactivate on their own).</summary>
+    public Task<int> EvictFinishedAsync() => Local?.EvictFinishedAsync() ?? Task.FromResult(0);
 
-    /// <summary>
-    /// Lets finished visits leave memory; returns how many. A finished visit takes no more writes, so
-    /// once what was queued before is saved, reading it back from the store gives the same visit.
-    /// </summary>
-    public async Task<int> EvictFinishedAsync()
-    {
-        var now = Now;
-        var finished = _bySlot.Where(s => s.Value.IsValueCreated && s.Value.Value.IsFinished(now)).ToList();
-        if (finished.Count == 0)
-        {
-            return 0;
-        }
-
-        await _store.FlushAsync();
-        var evicted = 0;
-        foreach (var slot in finished)
-        {
-            if (_bySlot.TryRemove(slot))
-            {
-                _rooms.TryRemove(slot.Value.Value.VisitId, out _);
-                evicted++;
-            }
-        }
-
-        return evicted;
-    }
-
-    /// <summary>A visit this server runs, by id.</summary>
-    public VisitRoom? FindRoom(string visitId) => _rooms.TryGetValue(visitId, out var room) ? room : null;
+    /// <summary>A visit this process runs, by id (visits in this process only).</summary>
+    public VisitRoom? FindRoom(string visitId) => Local?.FindRoom(visitId);
 
     /// <summary>The caller's and represented people's appointments that can still be begun or are coming.</summary>
     public IReadOnlyList<UpcomingAppointment> Upcoming(string personId)
@@ -407,149 +337,47 @@ public sealed class VisitService
     /// </summary>
     public async Task AppointmentChangedAsync(Appointment appointment)
     {
-        if (!appointment.IsCancelled)
+        if (!appointment.IsCancelled || await _visits.FindAsync(appointment) is not { } visitId)
         {
             return;
         }
 
-        foreach (var room in _rooms.Values.Where(r => r.Appointment.Id == appointment.Id))
-        {
-            var outbox = new Outbox();
-            room.EndBecause("appointment-cancelled", CancelledMessage, Now, outbox);
-            await DeliverAsync(outbox, hasCaller: false);
-        }
+        await _visits.Visit(visitId).EndBecause("appointment-cancelled", CancelledMessage);
     }
 
     /// <summary>
     /// Rights of <paramref name="personIds"/> changed (a revoked or expired representation, a new
-    /// non-disclosure marking): seats they hold on someone's behalf that they may no longer act for are released.
+    /// non-disclosure marking): seats they hold on someone's behalf that they may no longer act for are
+    /// released. The visits asked are those this server's connections are in (where such a seat is held).
     /// </summary>
     public async Task RecheckRightsAsync(IReadOnlyCollection<string> personIds)
     {
-        var now = Now;
-        foreach (var room in _rooms.Values)
+        var ids = personIds.ToArray();
+        foreach (var visitId in _connections.Values.SelectMany(v => v.Keys).Distinct(StringComparer.Ordinal).ToList())
         {
-            var outbox = new Outbox();
-            room.RemoveWhere(
-                p => p.OnBehalfOf is { } subject && personIds.Contains(p.Actor.Id)
-                    && (Catalog.FindPerson(p.Actor.Id) is not { } actor || Catalog.FindPerson(subject.Id) is not { } current
-                        || !Rights.May(Catalog, actor, current, Capability.Act, now)),
-                "right-ended",
-                "You may no longer act on this person's behalf, so your place in this visit was released.",
-                now,
-                outbox);
-            await DeliverAsync(outbox, hasCaller: false);
+            await _visits.Visit(visitId).RecheckRights(ids);
         }
     }
 
     private static string Name(VisitStatus? status) => status is { } s ? VisitRoom.Name(s) : "not-opened";
 
-    private VisitStatus? StatusOf(Appointment appointment)
-    {
-        if (_bySlot.TryGetValue(SlotKey(appointment), out var lazy) && lazy.IsValueCreated)
-        {
-            return lazy.Value.Status;
-        }
+    private VisitStatus? StatusOf(Appointment appointment) => _visits.StatusOf(appointment);
 
-        return _store.FindVisit(appointment.Id, appointment.Start)?.Status;
-    }
+    private void Track(string connectionId, string visitId) =>
+        _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[visitId] = 0;
 
-    private async Task AsProfessional(string personId, string visitId, Action<VisitRoom, Outbox> change)
+    private async Task<IVisit> AsProfessional(string personId, string visitId)
     {
         var me = Me(personId);
-        var room = Room(visitId);
-        if (!Rights.IsProfessionalOf(me, room.Appointment))
+        var found = await FindVisitAsync(visitId)
+            ?? throw new VisitException(VisitError.NotInVisit, "You are not in this visit.");
+        if (!Rights.IsProfessionalOf(me, found.Appointment))
         {
             throw new VisitException(VisitError.Forbidden, "Only the visit's professional can do that.");
         }
 
-        var outbox = new Outbox();
-        change(room, outbox);
-        await DeliverAsync(outbox);
+        return _visits.Visit(visitId);
     }
-
-    /// <summary>
-    /// Waits until the change's audit trail and state are stored, then sends what it produced. The room
-    /// has changed either way, so its participants are told; a write that failed (after the store's
-    /// retries) is the caller's error, never dropped silently. Without a caller (a dropped connection, the
-    /// grace sweep, a change from the clinic's system) the store has logged it.
-    /// </summary>
-    private async Task DeliverAsync(Outbox outbox, bool hasCaller = true)
-    {
-        Exception? failed = null;
-        try
-        {
-            await outbox.SavedAsync();
-        }
-#pragma warning disable CA1031 // Any store failure: the participants are still told what the room did; the caller gets it below.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            failed = ex;
-        }
-
-        await outbox.SendAsync(_notifier);
-        if (failed is not null && hasCaller)
-        {
-            throw new VisitException(VisitError.Unavailable, "That was done, but the visit's record could not be saved just now. Please try again in a moment.", failed);
-        }
-    }
-
-    /// <summary>A visit opened for the first time is stored before anyone joins it; if that failed, the next attempt opens it again.</summary>
-    private async Task CreatedAsync(Appointment appointment, VisitRoom room)
-    {
-        try
-        {
-            await room.Created;
-        }
-        catch (Exception ex)
-        {
-            var key = SlotKey(appointment);
-            if (_bySlot.TryGetValue(key, out var lazy) && lazy.IsValueCreated && ReferenceEquals(lazy.Value, room))
-            {
-                _bySlot.TryRemove(new KeyValuePair<string, Lazy<VisitRoom>>(key, lazy));
-                _rooms.TryRemove(new KeyValuePair<string, VisitRoom>(room.VisitId, room));
-            }
-
-            throw new VisitException(VisitError.Unavailable, "The visit could not be opened just now. Please try again in a moment.", ex);
-        }
-    }
-
-    private VisitRoom Room(string visitId) =>
-        visitId is not null && _rooms.TryGetValue(visitId, out var room)
-            ? room
-            : throw new VisitException(VisitError.NotInVisit, "You are not in this visit.");
-
-    private VisitRoom RoomFor(Appointment appointment)
-    {
-        var key = SlotKey(appointment);
-        var lazy = _bySlot.GetOrAdd(key, _ => new Lazy<VisitRoom>(() => Load(appointment)));
-        try
-        {
-            return lazy.Value;
-        }
-        catch (Exception ex) when (ex is not VisitException)
-        {
-            // A failed load (the database busy or away for a moment) must not stick to the slot: the
-            // next attempt loads again. Everyone waiting on this attempt gets the same clear error.
-            _bySlot.TryRemove(new KeyValuePair<string, Lazy<VisitRoom>>(key, lazy));
-            throw new VisitException(VisitError.Unavailable, "The visit could not be opened just now. Please try again in a moment.", ex);
-        }
-    }
-
-    private VisitRoom Load(Appointment appointment)
-    {
-        var stored = _store.FindVisit(appointment.Id, appointment.Start);
-        var visitId = stored?.VisitId ?? VisitRoom.NewId("v-");
-        var room = new VisitRoom(visitId, appointment, _store, _options, stored)
-        {
-            Created = stored is null ? _store.SaveVisit(visitId, appointment, VisitStatus.NotOpened, Now) : Task.CompletedTask,
-        };
-        _rooms[visitId] = room;
-        return room;
-    }
-
-    private static string SlotKey(Appointment appointment) => appointment.Id + "|" + appointment.Start.UtcTicks;
 }
 
 /// <summary>One row of <c>GET /api/appointments/upcoming</c>.</summary>

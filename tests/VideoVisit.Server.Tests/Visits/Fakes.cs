@@ -47,6 +47,16 @@ public sealed class MemoryStore : IVisitStore
 
     public Task SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson) => Task.CompletedTask;
 
+    public Dictionary<string, IReadOnlyList<StoredSeat>> Seats { get; } = [];
+
+    public Task SaveSeats(string visitId, IReadOnlyList<StoredSeat> seats, long version)
+    {
+        Seats[visitId] = seats;
+        return Task.CompletedTask;
+    }
+
+    public (string AppointmentId, DateTimeOffset AppointmentStart, StoredVisit Visit)? FindVisitById(string visitId) => null;
+
     public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 

@@ -463,6 +463,12 @@ namespace VideoVisit.Server.Data.Migrations.PostgreSql
                     b.Property<long>("AppointmentStartTicks")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("Seats")
+                        .HasColumnType("text");
+
+                    b.Property<long>("SeatsVersion")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text");

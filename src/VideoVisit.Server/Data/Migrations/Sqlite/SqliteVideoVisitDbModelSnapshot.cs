@@ -452,6 +452,12 @@ namespace VideoVisit.Server.Data.Migrations.Sqlite
                     b.Property<long>("AppointmentStartTicks")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Seats")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SeatsVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("TEXT");

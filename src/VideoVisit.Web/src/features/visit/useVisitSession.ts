@@ -62,6 +62,9 @@ export function newId() {
     : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
+/** Pauses before each try to resume our seat after a reconnect (about 30 s in all). */
+const RESUME_PAUSES_MS = [0, 500, 1000, 2000, 3000, 5000, 8000, 10000];
+
 export function useVisitSession(appointmentId: string, onBehalfOf: string | null): VisitSession {
   const [phase, setPhase] = useState<Phase>('idle');
   const [visitId, setVisitId] = useState<string | null>(null);
@@ -140,17 +143,25 @@ export function useVisitSession(appointmentId: string, onBehalfOf: string | null
       onHubStatus(setHub),
       // After the hub reconnects, our seat is still held for the grace period: knock again on the
       // same appointment to resume it (the server recognises the person and keeps their state).
+      // When the server that ran the visit died, the cluster needs a few seconds to move it: try again
+      // while we still hold a seat (the grace is a minute), with growing pauses.
       onHubReconnected(() => {
-        const p = ids.current.phase;
-        if (p === 'waiting' || p === 'admitted') {
-          void visitHub.beginVisit(appointmentId, onBehalfOf).then(
-            (r) => {
+        const resume = async () => {
+          for (const pause of RESUME_PAUSES_MS) {
+            if (pause) await new Promise((r) => window.setTimeout(r, pause));
+            const p = ids.current.phase;
+            if (p !== 'waiting' && p !== 'admitted') return;
+            try {
+              const r = await visitHub.beginVisit(appointmentId, onBehalfOf);
               setVisitId(r.visitId);
               setSelfId(r.participantId);
-            },
-            (e) => log.warn('resume failed', hubErrorMessage(e)),
-          );
-        }
+              return;
+            } catch (e) {
+              log.warn('resume failed', hubErrorMessage(e));
+            }
+          }
+        };
+        void resume();
       }),
     ];
     return () => offs.forEach((off) => off());

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using Orleans.Runtime;
+using VideoVisit.Server.Visits;
+
+namespace VideoVisit.Server.Cluster;
+
+/// <summary><see cref="IVisitDirectory"/> over Orleans: a visit is its grain, a slot's visit is opened by the slot's grain.</summary>
+internal sealed class GrainVisits(IGrainFactory grains, IVisitStore store, ILocalSiloDetails silo) : IVisitDirectory
+{
+    public string? Server { get; } = silo.SiloAddress.ToParsableString();
+
+    public async Task<string> OpenAsync(Appointment appointment)
+    {
+        try
+        {
+            return await grains.GetGrain<ISlotGrain>(LocalVisits.SlotKey(appointment)).Open(appointment);
+        }
+        catch (Exception ex) when (ex is not VisitException)
+        {
+            // The store busy or away for a moment, or the server running the slot gone: the next attempt opens it again.
+            throw new VisitException(VisitError.Unavailable, "The visit could not be opened just now. Please try again in a moment.", ex);
+        }
+    }
+
+    public Task<string?> FindAsync(Appointment appointment) => grains.GetGrain<ISlotGrain>(LocalVisits.SlotKey(appointment)).Find(appointment);
+
+    public VisitStatus? StatusOf(Appointment appointment) => store.FindVisit(appointment.Id, appointment.Start)?.Status;
+
+    public IVisit Visit(string visitId) => string.IsNullOrEmpty(visitId) ? NoVisit.Instance : grains.GetGrain<IVisitGrain>(visitId);
+}
+
+/// <summary>Whether a server (an Orleans silo, as seats record it) has been declared dead by the cluster.</summary>
+internal sealed class ServerLiveness(IClusterMembershipService membership)
+{
+    private readonly ConcurrentDictionary<string, SiloAddress> _parsed = new(StringComparer.Ordinal);
+
+    public bool IsGone(string server)
+    {
+        var address = _parsed.GetOrAdd(server, SiloAddress.FromParsableString);
+        return membership.CurrentSnapshot.GetSiloStatus(address) == SiloStatus.Dead;
+    }
+}

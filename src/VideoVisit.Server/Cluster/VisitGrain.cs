@@ -1,0 +1,149 @@
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using VideoVisit.Server.Visits;
+
+namespace VideoVisit.Server.Cluster;
+
+/// <summary>One visit, wherever in the cluster it runs: the grain's key is the visit id.</summary>
+[Alias("VideoVisit.Visit")]
+public interface IVisitGrain : IGrainWithStringKey, IVisit
+{
+}
+
+/// <summary>
+/// Holds one visit's <see cref="VisitRoom"/> (through <see cref="VisitHost"/>, the same code the rules'
+/// tests run) on one server of the cluster at a time. Activated from the store (status, removals, chat
+/// and seats as the last change wrote them), so after the server running it dies the next call
+/// activates it on another server as it was. Its timer replaces the grace sweeper: seats whose grace
+/// ran out are released, seats held through a server the cluster declared dead start their grace, and
+/// a visit nobody holds a seat in leaves memory. Calls interleave at awaits, as they did on one server;
+/// each change to the room is still applied whole (Orleans runs one turn at a time).
+/// </summary>
+[Reentrant]
+internal sealed partial class VisitGrain(
+    ICatalogSource catalog,
+    IVisitStore store,
+    IVisitNotifier notifier,
+    IOptions<VisitOptions> options,
+    TimeProvider time,
+    ServerLiveness liveness,
+    ILogger<VisitGrain> log) : Grain, IVisitGrain
+{
+    private VisitHost? _host;
+
+    private IVisit Visit => (IVisit?)_host ?? NoVisit.Instance;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var visitId = this.GetPrimaryKeyString();
+        // The store's reads are synchronous EF queries: off the grain's scheduler.
+        var found = await Task.Run(() => store.FindVisitById(visitId), cancellationToken);
+        if (found is not { } visit || catalog.Current.FindAppointment(visit.AppointmentId) is not { } appointment)
+        {
+            return;
+        }
+
+        _host = new VisitHost(new VisitRoom(visitId, appointment, store, options.Value, visit.Visit), catalog, notifier, time);
+        var period = TimeSpan.FromMilliseconds(options.Value.GraceSweepMilliseconds);
+        this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
+        Activated(log, visitId, visit.Visit.Seats?.Count ?? 0);
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        if (_host is not { } host)
+        {
+            return;
+        }
+
+        var lost = await host.ServersGoneAsync(liveness.IsGone);
+        if (lost > 0)
+        {
+            ServerGone(log, host.Room.VisitId, lost);
+        }
+
+        await host.ExpireGraceAsync();
+        if (!host.Room.Participants.Any(p => p.IsActive))
+        {
+            // Nobody holds a seat: everything is in the store, and the next call activates it again.
+            DeactivateOnIdle();
+        }
+    }
+
+    public Task<BeginVisitResult> Join(Person actor, Person? onBehalfOf, ParticipantRole role, string connectionId, string? server) =>
+        Visit.Join(actor, onBehalfOf, role, connectionId, server);
+
+    public Task Admit(string connectionId, string participantId) => Visit.Admit(connectionId, participantId);
+
+    public Task AdmitAll(string connectionId) => Visit.AdmitAll(connectionId);
+
+    public Task ReturnToWaiting(string connectionId, string participantId) => Visit.ReturnToWaiting(connectionId, participantId);
+
+    public Task Remove(string connectionId, string participantId) => Visit.Remove(connectionId, participantId);
+
+    public Task AllowBack(string connectionId, string participantId) => Visit.AllowBack(connectionId, participantId);
+
+    public Task EndVisit(string connectionId) => Visit.EndVisit(connectionId);
+
+    public Task Leave(string connectionId) => Visit.Leave(connectionId);
+
+    public Task<SignalRoute> RouteSignal(string connectionId, string toParticipantId) => Visit.RouteSignal(connectionId, toParticipantId);
+
+    public Task<ChatMessage> Chat(string connectionId, string clientMessageId, string text, string? toParticipantId) =>
+        Visit.Chat(connectionId, clientMessageId, text, toParticipantId);
+
+    public Task ReportPrecheck(string connectionId, PrecheckSummary summary, string reportJson) => Visit.ReportPrecheck(connectionId, summary, reportJson);
+
+    public Task Disconnected(string connectionId) => Visit.Disconnected(connectionId);
+
+    public Task EndBecause(string kind, string message) => Visit.EndBecause(kind, message);
+
+    public Task Release(string personId, string reason, string message) => Visit.Release(personId, reason, message);
+
+    public Task RecheckRights(IReadOnlyList<string> personIds) => Visit.RecheckRights(personIds);
+
+    public Task<VisitInfo?> Info() => Visit.Info();
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "Visit {VisitId} activated with {Seats} stored seats")]
+    private static partial void Activated(ILogger logger, string visitId, int seats);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Visit {VisitId}: {Count} seats held through a server that is gone start their reconnection grace")]
+    private static partial void ServerGone(ILogger logger, string visitId, int count);
+}
+
+/// <summary>Opens the one visit of an appointment slot (its key) for the whole cluster: two servers never open two.</summary>
+[Alias("VideoVisit.Slot")]
+public interface ISlotGrain : IGrainWithStringKey
+{
+    [Alias("Open")]
+    Task<string> Open(Appointment appointment);
+
+    [Alias("Find")]
+    Task<string?> Find(Appointment appointment);
+}
+
+internal sealed class SlotGrain(IVisitStore store, TimeProvider time) : Grain, ISlotGrain
+{
+    private string? _visitId;
+
+    public async Task<string> Open(Appointment appointment)
+    {
+        if (_visitId is { } known)
+        {
+            return known;
+        }
+
+        var stored = await Task.Run(() => store.FindVisit(appointment.Id, appointment.Start));
+        var visitId = stored?.VisitId ?? VisitRoom.NewId("v-");
+        if (stored is null)
+        {
+            // Stored before anyone joins it, so whichever server runs it finds it.
+            await store.SaveVisit(visitId, appointment, VisitStatus.NotOpened, time.GetUtcNow());
+        }
+
+        return _visitId = visitId;
+    }
+
+    public async Task<string?> Find(Appointment appointment) =>
+        _visitId ?? (await Task.Run(() => store.FindVisit(appointment.Id, appointment.Start)))?.VisitId;
+}

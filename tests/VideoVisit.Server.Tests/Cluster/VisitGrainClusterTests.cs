@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using VideoVisit.Server.Tests.Integration;
+using VideoVisit.Server.Tests.Store;
+using VideoVisit.Testing;
+
+namespace VideoVisit.Server.Tests.Cluster;
+
+/// <summary>
+/// Two servers in one Orleans cluster (<c>Cluster:Enabled</c>: membership in a real Redis, the store in
+/// a real PostgreSQL): the patient on one and the nurse on the other are in the same visit, which one
+/// grain holds, and everything between them crosses servers.
+/// </summary>
+[Collection(OnPostgres.Name)]
+public sealed class VisitGrainClusterTests(PostgresFixture postgres)
+{
+    [Fact]
+    public async Task APatientOnOneServerAndTheNurseOnTheOtherShareOneVisitAndEverythingCrosses()
+    {
+        await using var redis = await RedisInstance.StartAsync();
+        var settings = ClusterSettings(postgres.Instance, PostgresInstance.NewDatabaseName(), redis);
+        await using var a = await VisitServer.StartAsync(settings(FreeTcpPort()));
+        await using var b = await VisitServer.StartAsync(settings(FreeTcpPort()));
+        await using var nurse = await a.ConnectAsync("nurse-1");
+        var patient = await b.ConnectAsync("patient-1");
+
+        var knocked = await patient.InvokeAsync("BeginVisit", "appt-1", null);
+        var opened = await nurse.InvokeAsync("BeginVisit", "appt-1", null);
+        var visitId = knocked.Str("visitId");
+        Assert.Equal(visitId, opened.Str("visitId"));
+        var patientSeat = knocked.Str("participantId");
+        await nurse.WaitForStateAsync(s => s.StateOf(patientSeat) == "waiting");
+
+        await nurse.InvokeAsync("Admit", visitId, patientSeat);
+        await patient.WaitForStateAsync(s => s.StateOf(patientSeat) == "admitted");
+        await patient.InvokeAsync("SendSignal", visitId, opened.Str("participantId"), "offer", new { sdp = "v=0 cluster" });
+        var signal = await nurse.WaitForAsync("Signal");
+        Assert.Equal(patientSeat, signal.Str("fromParticipantId"));
+        await nurse.InvokeAsync("SendChat", visitId, "n-1", "Hello from server A");
+        await patient.WaitForAsync("ChatMessage", m => m.Str("text") == "Hello from server A");
+        await patient.InvokeAsync("SendChat", visitId, "p-1", "Hello from server B");
+        await nurse.WaitForAsync("ChatMessage", m => m.Str("text") == "Hello from server B");
+
+        // The patient's connection to B drops; they come back through A: the same seat, still admitted, no knock, and the chat.
+        patient.Abort();
+        await nurse.WaitForStateAsync(s => s.StateOf(patientSeat) == "reconnecting");
+        await using var back = await a.ConnectAsync("patient-1");
+        var resumed = await back.InvokeAsync("BeginVisit", "appt-1", null);
+        Assert.Equal(patientSeat, resumed.Str("participantId"));
+        Assert.Equal("admitted", resumed.Str("state"));
+        await back.WaitForAsync("ChatMessage", m => m.Str("text") == "Hello from server A");
+        await back.WaitForAsync("ChatMessage", m => m.Str("text") == "Hello from server B");
+        await nurse.WaitForStateAsync(s => s.StateOf(patientSeat) == "admitted");
+        await patient.DisposeAsync();
+    }
+
+    /// <summary>The settings of one server of a cluster on <paramref name="database"/>, given its silo port.</summary>
+    internal static Func<int, Dictionary<string, string?>> ClusterSettings(PostgresInstance postgres, string database, RedisInstance redis)
+    {
+        var clusterId = "test-" + Guid.NewGuid().ToString("N")[..10];
+        return siloPort =>
+        {
+            var settings = StoreSettings.PostgreSql(postgres, database);
+            settings["ConnectionStrings:Redis"] = redis.ConnectionString;
+            settings["Cluster:Enabled"] = "true";
+            settings["Cluster:ClusterId"] = clusterId;
+            settings["Cluster:AdvertisedAddress"] = "127.0.0.1";
+            settings["Cluster:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture);
+            return settings;
+        };
+    }
+
+    internal static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
