@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
-packages=(chromium firefox-esr webkit2gtk-driver xvfb coturn docker-compose libnss3-tools postgresql redis-server)
+packages=(chromium firefox-esr webkit2gtk-driver xvfb coturn docker-compose libnss3-tools postgresql redis-server haproxy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,25 +4,34 @@ using System.Text;
 namespace VideoVisit.Testing;
 
 /// <summary>
-/// A service process the tests started (PostgreSQL, Redis): its output kept for error messages, and
-/// killed with its children if the test process exits before disposing it.
+/// A service process the tests started (PostgreSQL, Redis, a server, a load balancer): its output kept
+/// for error messages, each line also handed to <c>onLine</c> when given, and killed with its children
+/// if the test process exits before disposing it.
 /// </summary>
 public sealed class OwnedProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly Action<string>? _onLine;
+    private readonly EventHandler _onExit;
 
-    public OwnedProcess(Process process)
+    public OwnedProcess(Process process, Action<string>? onLine = null)
     {
         _process = process;
+        _onLine = onLine;
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill();
+        _onExit = (_, _) => Kill();
+        AppDomain.CurrentDomain.ProcessExit += _onExit;
     }
 
     public bool HasExited => _process.HasExited;
+
+    public int Id => _process.Id;
+
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>What the process printed so far (standard output and error).</summary>
     public string Output
@@ -36,6 +45,7 @@ public sealed class OwnedProcess : IDisposable
         }
     }
 
+    /// <summary>SIGKILL (on Linux, <see cref="Process.Kill(bool)"/> sends it) to the process and its children: nothing in them gets to run.</summary>
     public void Kill()
     {
         try
@@ -51,9 +61,18 @@ public sealed class OwnedProcess : IDisposable
         }
     }
 
-    public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync().WaitAsync(timeout);
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        // The asynchronous readers may still hold the last lines: this waits for them (bounded, should a child keep the pipe open).
+        _process.WaitForExit(timeout);
+    }
 
-    public void Dispose() => _process.Dispose();
+    public void Dispose()
+    {
+        AppDomain.CurrentDomain.ProcessExit -= _onExit;
+        _process.Dispose();
+    }
 
     private void Append(string? line)
     {
@@ -63,6 +82,8 @@ public sealed class OwnedProcess : IDisposable
             {
                 _output.AppendLine(line);
             }
+
+            _onLine?.Invoke(line);
         }
     }
 }

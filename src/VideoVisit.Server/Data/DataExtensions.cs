@@ -58,6 +58,7 @@ internal static class DataExtensions
         }
 
         builder.Services.AddSingleton<DatabaseMigrator>();
+        builder.AddCatalogPeers(provider);
         builder.Services.AddSingleton<LiveCatalog>();
         builder.Services.AddSingleton<ICatalogSource, LiveCatalogSource>();
         // Order matters: the schema (and the demo seed) exist before the store's writer and the visits start.

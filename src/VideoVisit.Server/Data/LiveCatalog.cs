@@ -10,17 +10,22 @@ namespace VideoVisit.Server.Data;
 /// the store by person or unit and time window, so nothing loads all appointments. A FHIR write calls
 /// <see cref="Forget"/> after it commits, so the next read sees it. A read that raced a write does not
 /// cache what it read (the generation check), so a stale entry cannot outlive the write.
+/// With several servers on one store, the keys a write forgot are told to the others
+/// (<see cref="ICatalogPeers"/>: a Redis channel when <c>ConnectionStrings:Redis</c> is set), which forget
+/// them too (<see cref="ForgetHere"/>); and an entry is trusted for at most <c>Data:CatalogCacheSeconds</c>
+/// (<see cref="CatalogCacheOptions"/>), the bound on staleness when such a message is lost.
 /// </summary>
-internal sealed class LiveCatalog(IDbContextFactory<VideoVisitDb> contexts) : Catalog
+internal sealed class LiveCatalog(IDbContextFactory<VideoVisitDb> contexts, ICatalogPeers peers, CatalogCacheOptions options) : Catalog
 {
     /// <summary>Appointments are cached only while they are looked up by id (visits being begun); the cache is bounded.</summary>
     private const int AppointmentCacheLimit = 20_000;
 
-    private readonly ConcurrentDictionary<string, Person?> _people = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Representation[]> _rightsBy = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Representation[]> _rightsOf = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Appointment?> _appointments = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string?> _units = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry<Person?>> _people = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry<Representation[]>> _rightsBy = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry<Representation[]>> _rightsOf = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry<Appointment?>> _appointments = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry<string?>> _units = new(StringComparer.Ordinal);
+    private readonly long _lifetimeMilliseconds = (long)options.Lifetime.TotalMilliseconds;
     private long _generation;
 
     public override IReadOnlyCollection<Person> People
@@ -115,33 +120,59 @@ internal sealed class LiveCatalog(IDbContextFactory<VideoVisitDb> contexts) : Ca
         return db.PersonIdentifiers.AsNoTracking().Where(i => i.System == system && i.Value == value).Select(i => i.PersonId).FirstOrDefault();
     }
 
-    /// <summary>Called after a write commits: drop what it changed from the caches.</summary>
+    /// <summary>Called after a write commits: drop what it changed from the caches, here and on the other servers.</summary>
     public void Forget(IEnumerable<string> personIds, IEnumerable<string> appointmentIds, IEnumerable<string> unitIds)
     {
+        var keys = new CatalogKeys([.. personIds.Distinct(StringComparer.Ordinal)], [.. appointmentIds.Distinct(StringComparer.Ordinal)], [.. unitIds.Distinct(StringComparer.Ordinal)]);
+        ForgetHere(keys);
+        peers.Forgotten(keys);
+    }
+
+    /// <summary>Drops these keys from this server's caches only (what another server's write changed).</summary>
+    public void ForgetHere(CatalogKeys keys)
+    {
+        if (keys.All)
+        {
+            ForgetEverything();
+            return;
+        }
+
         Interlocked.Increment(ref _generation);
-        foreach (var id in personIds)
+        foreach (var id in keys.People)
         {
             _people.TryRemove(id, out _);
             _rightsBy.TryRemove(id, out _);
             _rightsOf.TryRemove(id, out _);
         }
 
-        foreach (var id in appointmentIds)
+        foreach (var id in keys.Appointments)
         {
             _appointments.TryRemove(id, out _);
         }
 
-        foreach (var id in unitIds)
+        foreach (var id in keys.Units)
         {
             _units.TryRemove(id, out _);
         }
     }
 
-    private TValue Cached<TValue>(ConcurrentDictionary<string, TValue> cache, string key, Func<VideoVisitDb, TValue> load)
+    /// <summary>Drops every cached entry: when this server may have missed what others forgot (its Redis link was down).</summary>
+    public void ForgetEverything()
     {
-        if (cache.TryGetValue(key, out var hit))
+        Interlocked.Increment(ref _generation);
+        _people.Clear();
+        _rightsBy.Clear();
+        _rightsOf.Clear();
+        _appointments.Clear();
+        _units.Clear();
+    }
+
+    private TValue Cached<TValue>(ConcurrentDictionary<string, Entry<TValue>> cache, string key, Func<VideoVisitDb, TValue> load)
+    {
+        var now = Environment.TickCount64;
+        if (cache.TryGetValue(key, out var hit) && (_lifetimeMilliseconds <= 0 || now - hit.LoadedAt < _lifetimeMilliseconds))
         {
-            return hit;
+            return hit.Value;
         }
 
         var generation = Interlocked.Read(ref _generation);
@@ -153,11 +184,21 @@ internal sealed class LiveCatalog(IDbContextFactory<VideoVisitDb> contexts) : Ca
 
         if (Interlocked.Read(ref _generation) == generation)
         {
-            cache.TryAdd(key, value);
+            var entry = new Entry<TValue>(value, now);
+            cache[key] = entry;
+            // A Forget that ran between the check and the store (it counts, then removes) must still win:
+            // the count has moved, so take back what was just stored.
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                cache.TryRemove(new KeyValuePair<string, Entry<TValue>>(key, entry));
+            }
         }
 
         return value;
     }
+
+    /// <summary>A cached value and when it was read (<see cref="Environment.TickCount64"/>).</summary>
+    private readonly record struct Entry<TValue>(TValue Value, long LoadedAt);
 
     internal static Person ToPerson(PersonRow p) => new(p.Id, p.DisplayName, p.UnitId, p.BirthDate, p.NonDisclosureHolderId);
 
