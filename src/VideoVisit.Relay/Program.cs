@@ -21,11 +21,18 @@ Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS
 // (bench/README.md, "Native AOT relay"). An empty SSL_CERT_FILE and SSL_CERT_DIR give OpenSSL, and
 // .NET's store reader, no system store to load. Set in the native environment (OpenSSL and .NET's
 // crypto shim read it with getenv, which Environment.SetEnvironmentVariable does not reach), before
-// anything touches a certificate; this process only, never the server that hosts the relay.
+// anything touches a certificate; this process only, never the server that hosts the relay. Where
+// libc cannot be bound this way, the relay runs as before and only pays the memory.
 if (OperatingSystem.IsLinux())
 {
-    _ = setenv("SSL_CERT_FILE", "", 1);
-    _ = setenv("SSL_CERT_DIR", "", 1);
+    try
+    {
+        _ = setenv("SSL_CERT_FILE", "", 1);
+        _ = setenv("SSL_CERT_DIR", "", 1);
+    }
+    catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+    {
+    }
 }
 
 // As the generic host reads them: appsettings.json and appsettings.<DOTNET_ENVIRONMENT>.json from the
