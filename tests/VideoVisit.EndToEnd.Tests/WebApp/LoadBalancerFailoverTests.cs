@@ -27,7 +27,32 @@ public sealed class LoadBalancerFailoverTests(ChromiumFixture chromium) : IClass
         await using var balancer = await HaproxyInstance.StartAsync(cluster.Servers.Select(s => s.BaseAddress));
         await using var patientContext = await NewContextAsync(chromium.Browser);
         await using var nurseContext = await NewContextAsync(chromium.Browser);
+        var seen = new List<string>();
+        foreach (var (who, context) in new[] { ("patient", patientContext), ("nurse", nurseContext) })
+        {
+            context.Console += (_, m) => { lock (seen) { seen.Add($"{who} console {m.Type}: {m.Text}"); } };
+            context.Response += (_, r) => { if (r.Status >= 400) { lock (seen) { seen.Add($"{who} {r.Status} {r.Request.Method} {r.Url} via {r.Headers.GetValueOrDefault("x-served-by")}"); } } };
+            context.RequestFailed += (_, r) => { lock (seen) { seen.Add($"{who} failed {r.Method} {r.Url}: {r.Failure}"); } };
+        }
 
+        try
+        {
+            await CallThroughTheBalancerAsync(postgres, cluster, balancer, patientContext, nurseContext);
+        }
+        catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException or PlaywrightException)
+        {
+            string log;
+            lock (seen)
+            {
+                log = string.Join("\n", seen.TakeLast(60));
+            }
+
+            throw new InvalidOperationException($"{e.Message}\nWhat the pages saw:\n{log}\nhaproxy:\n{balancer.Output}\nservers:\n{cluster.Describe(20)}", e);
+        }
+    }
+
+    private static async Task CallThroughTheBalancerAsync(PostgresInstance postgres, ServerCluster cluster, HaproxyInstance balancer, IBrowserContext patientContext, IBrowserContext nurseContext)
+    {
         var patient = await OpenAsAsync(patientContext, balancer.BaseAddress, "patient-1", "/visit/appt-1");
         await BeginVideoVisitAsync(patient);
         var nurse = await OpenConsoleVisitAsync(nurseContext, balancer.BaseAddress, "nurse-1", "appt-1");
@@ -36,9 +61,14 @@ public sealed class LoadBalancerFailoverTests(ChromiumFixture chromium) : IClass
 
         // Round robin without stickiness decides where each page's hub connection lands; the visit's
         // stored seats say which server holds each. Until they differ, the nurse opens the console again.
+        // (The pages' failures are only collected to explain a failed run.)
         var (nurseServer, patientServer) = await ServersOfAsync(postgres, cluster);
+        using var nudge = new HttpClient { BaseAddress = balancer.BaseAddress };
         for (var tries = 0; nurseServer == patientServer && tries < 8; tries++)
         {
+            // A page load makes the same number of requests each time, so one more request shifts
+            // which server the round robin gives the next hub connection.
+            (await nudge.GetAsync(new Uri("/readyz", UriKind.Relative))).Dispose();
             await nurse.ReloadAsync(new() { Timeout = WaitMs });
             await nurse.Locator("[data-testid=console-visit][data-visit-phase=admitted]").WaitForAsync(new() { Timeout = WaitMs });
             await WaitForRemoteVideosPlayingAsync(nurse, 1);
