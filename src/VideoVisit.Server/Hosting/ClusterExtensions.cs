@@ -74,6 +74,7 @@ internal static class ClusterExtensions
         });
 
         builder.Services.AddSingleton<ServerLiveness>();
+        builder.Services.AddHostedService<DeadServerWatcher>();
         builder.Services.AddSingleton<IVisitDirectory, GrainVisits>();
         return builder;
     }

@@ -359,6 +359,31 @@ public sealed class VisitService
         }
     }
 
+    /// <summary>
+    /// Asks each visit this server's connections are in for its state (which brings a visit whose
+    /// server died back to life elsewhere); returns how many answered, of how many.
+    /// </summary>
+    public async Task<(int Answered, int Total)> TouchVisitsOfConnectionsAsync()
+    {
+        var answered = 0;
+        var visitIds = _connections.Values.SelectMany(v => v.Keys).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var visitId in visitIds)
+        {
+            try
+            {
+                await _visits.Visit(visitId).Info();
+                answered++;
+            }
+#pragma warning disable CA1031 // Any failure: the visit is not reachable yet; the next call to it wakes it.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+
+        return (answered, visitIds.Count);
+    }
+
     private static string Name(VisitStatus? status) => status is { } s ? VisitRoom.Name(s) : "not-opened";
 
     private VisitStatus? StatusOf(Appointment appointment) => _visits.StatusOf(appointment);
