@@ -5,10 +5,13 @@ using System.Net.Sockets;
 using System.Text.Json;
 
 // Signalling benchmark: N concurrent visits driven by the official @microsoft/signalr client in Node,
-// against VideoVisit's hub and, in the same run, against a bare hub that only forwards to a
-// connection id. Each server runs as its own process so its memory can be read from /proc.
+// against VideoVisit's hub on one server, against two VideoVisit servers in one cluster (the
+// professional of each visit on one, the patient on the other: PostgreSQL, Redis and Orleans between
+// them) and, in the same run, against a bare hub that only forwards to a connection id. Each server
+// runs as its own process so its memory can be read from /proc. Then failover: a patient's server is
+// killed (SIGKILL) and the time until their seat is resumed through the other server is measured.
 //
-//   dotnet run -c Release --project bench/Signalling.Bench -- [--visits 1000] [--rate 100] [--rounds 5] [--warmup 50] [--join-concurrency 64]
+//   dotnet run -c Release --project bench/Signalling.Bench -- [--visits 1000] [--rate 100] [--rounds 5] [--warmup 50] [--join-concurrency 64] [--cluster true] [--failover-trials 20]
 var options = ParseArguments(args);
 var visits = int.Parse(options.GetValueOrDefault("visits", "1000"), CultureInfo.InvariantCulture);
 var rate = options.GetValueOrDefault("rate", "100");
@@ -16,6 +19,8 @@ var joinConcurrency = options.GetValueOrDefault("join-concurrency", "64");
 var configuration = options.GetValueOrDefault("configuration", "Release");
 var rounds = int.Parse(options.GetValueOrDefault("rounds", "5"), CultureInfo.InvariantCulture);
 var warmup = options.GetValueOrDefault("warmup", "50");
+var cluster = options.GetValueOrDefault("cluster", "true") == "true";
+var failoverTrials = int.Parse(options.GetValueOrDefault("failover-trials", "20"), CultureInfo.InvariantCulture);
 var root = FindRepositoryRoot();
 var nodeFolder = Path.Combine(root, "bench", "Signalling.Bench", "node");
 
@@ -28,18 +33,24 @@ if (!File.Exists(Path.Combine(nodeFolder, "node_modules", "@microsoft", "signalr
 Console.WriteLine($"Signalling benchmark: {visits} visits ({visits * 2} connections), flows started at {rate}/s, first {warmup} flows of each run not measured, {rounds} round(s), {Environment.ProcessorCount} cores, load average {LoadAverage()}");
 var bareRuns = new List<Result>();
 var realRuns = new List<Result>();
+var clusterRuns = new List<Result>();
+await using var services = cluster || failoverTrials > 0 ? await ClusterServices.StartAsync() : null;
 for (var round = 1; round <= rounds; round++)
 {
-    // Alternate which goes first, so neither always gets the quieter machine.
-    if (round % 2 == 1)
+    // Rotate which goes first, so none always gets the quieter machine.
+    var order = new List<Func<Task>>
     {
-        bareRuns.Add(await RunBareAsync());
-        realRuns.Add(await RunVideoVisitAsync());
+        async () => bareRuns.Add(await RunBareAsync()),
+        async () => realRuns.Add(await RunVideoVisitAsync()),
+    };
+    if (cluster)
+    {
+        order.Add(async () => clusterRuns.Add(await RunClusterAsync(services!)));
     }
-    else
+
+    for (var i = 0; i < order.Count; i++)
     {
-        realRuns.Add(await RunVideoVisitAsync());
-        bareRuns.Add(await RunBareAsync());
+        await order[(i + round - 1) % order.Count]();
     }
 }
 
@@ -47,48 +58,65 @@ Console.WriteLine();
 Console.WriteLine($"Rounds (load average now {LoadAverage()}):");
 for (var i = 0; i < rounds; i++)
 {
-    Console.WriteLine($"  round {i + 1}: VideoVisit p50 {realRuns[i].P50:0.000} ms, p99 {realRuns[i].P99:0.000} ms, {realRuns[i].KiBPerConnection:0.0} KiB/conn; bare p50 {bareRuns[i].P50:0.000} ms, p99 {bareRuns[i].P99:0.000} ms, {bareRuns[i].KiBPerConnection:0.0} KiB/conn");
+    Console.WriteLine($"  round {i + 1}: VideoVisit p50 {realRuns[i].P50:0.000} ms, p99 {realRuns[i].P99:0.000} ms, {realRuns[i].KiBPerConnection:0.0} KiB/conn; bare p50 {bareRuns[i].P50:0.000} ms, p99 {bareRuns[i].P99:0.000} ms, {bareRuns[i].KiBPerConnection:0.0} KiB/conn"
+        + (cluster ? $"; 2 servers p50 {clusterRuns[i].P50:0.000} ms, p99 {clusterRuns[i].P99:0.000} ms, {clusterRuns[i].KiBPerConnection:0.0} KiB/conn" : ""));
 }
 
 // The machine is shared: a round that another process disturbed shows as a long tail. The least
 // disturbed round of each server (lowest p99) is the fairest comparison; the medians are shown too.
-foreach (var (title, real, bare) in new[]
+foreach (var (title, real, bare, two) in new[]
 {
-    ($"Best round of each (lowest p99) of {rounds}", realRuns.MinBy(r => r.P99)!, bareRuns.MinBy(r => r.P99)!),
-    ($"Median of {rounds} rounds", Median(realRuns), Median(bareRuns)),
+    ($"Best round of each (lowest p99) of {rounds}", realRuns.MinBy(r => r.P99)!, bareRuns.MinBy(r => r.P99)!, clusterRuns.MinBy(r => r.P99)),
+    ($"Median of {rounds} rounds", Median(realRuns), Median(bareRuns), clusterRuns.Count > 0 ? Median(clusterRuns) : null),
 })
 {
-    Table(title, real, bare);
+    Table(title, real, bare, two);
 }
 
 var bestReal = realRuns.MinBy(r => r.P99)!;
 var bestBare = bareRuns.MinBy(r => r.P99)!;
 var p99Ok = bestReal.P99 <= 2 * bestBare.P99;
 var memoryOk = bestReal.KiBPerConnection <= 2 * bestBare.KiBPerConnection;
-Console.WriteLine($"target (best rounds): p99 <= 2x bare: {(p99Ok ? "met" : "NOT met")}; memory per connection <= 2x bare: {(memoryOk ? "met" : "NOT met")}");
-return realRuns.Sum(r => r.Errors) == 0 && bareRuns.Sum(r => r.Errors) == 0 ? 0 : 1;
+var targets = $"target (best rounds): p99 <= 2x bare: {(p99Ok ? "met" : "NOT met")}; memory per connection <= 2x bare: {(memoryOk ? "met" : "NOT met")}";
+if (clusterRuns.MinBy(r => r.P99) is { } bestCluster)
+{
+    targets += $"; 2 servers p99 <= 3x one server: {(bestCluster.P99 <= 3 * bestReal.P99 ? "met" : "NOT met")}";
+}
 
-void Table(string title, Result real, Result bare)
+var failoverErrors = 0;
+if (failoverTrials > 0)
+{
+    var failover = await Failover.RunAsync(services!, ServerDll(), failoverTrials, Console.WriteLine);
+    failoverErrors = failover.Errors;
+    targets += $"; failover p99 <= 5 s: {(failover.P99Seconds <= 5 ? "met" : "NOT met")}";
+}
+
+Console.WriteLine(targets);
+return realRuns.Sum(r => r.Errors) == 0 && bareRuns.Sum(r => r.Errors) == 0 && clusterRuns.Sum(r => r.Errors) == 0 && failoverErrors == 0 ? 0 : 1;
+
+void Table(string title, Result real, Result bare, Result? two)
 {
     Console.WriteLine();
     Console.WriteLine(title);
-    Console.WriteLine($"{"",-36}{"VideoVisit",14}{"bare hub",14}{"ratio",9}");
-    Row("joins per second", real.JoinsPerSecond, bare.JoinsPerSecond, "0");
-    Row("SendSignal -> Signal p50 (ms)", real.P50, bare.P50, "0.000");
-    Row("SendSignal -> Signal p99 (ms)", real.P99, bare.P99, "0.000");
-    Row("SendSignal -> Signal max (ms)", real.Max, bare.Max, "0.0");
-    Row("chat p50 (ms)", real.ChatP50, bare.ChatP50, "0.000");
-    Row("signals delivered", real.Signals, bare.Signals, "0");
-    Row("server memory per connection (KiB)", real.KiBPerConnection, bare.KiBPerConnection, "0.0");
-    Row("server RSS with all joined (MiB)", real.RssJoinedMiB, bare.RssJoinedMiB, "0.0");
-    Row("errors", real.Errors, bare.Errors, "0");
+    Console.WriteLine($"{"",-36}{"VideoVisit",14}{"bare hub",14}{"ratio",9}" + (two is null ? "" : $"{"2 servers",14}{"vs one",9}"));
+    Row("joins per second", real.JoinsPerSecond, bare.JoinsPerSecond, two?.JoinsPerSecond, "0");
+    Row("SendSignal -> Signal p50 (ms)", real.P50, bare.P50, two?.P50, "0.000");
+    Row("SendSignal -> Signal p99 (ms)", real.P99, bare.P99, two?.P99, "0.000");
+    Row("SendSignal -> Signal max (ms)", real.Max, bare.Max, two?.Max, "0.0");
+    Row("chat p50 (ms)", real.ChatP50, bare.ChatP50, two?.ChatP50, "0.000");
+    Row("signals delivered", real.Signals, bare.Signals, two?.Signals, "0");
+    Row("server memory per connection (KiB)", real.KiBPerConnection, bare.KiBPerConnection, two?.KiBPerConnection, "0.0");
+    Row("server RSS with all joined (MiB)", real.RssJoinedMiB, bare.RssJoinedMiB, two?.RssJoinedMiB, "0.0");
+    Row("errors", real.Errors, bare.Errors, two?.Errors, "0");
 }
+
+string ServerDll() => Path.Combine(root, "src", "VideoVisit.Server", "bin", configuration, "net10.0", "VideoVisit.Server.dll");
 
 Task<Result> RunBareAsync() =>
     RunAsync("bare", Path.Combine(root, "bench", "Signalling.BareHub", "bin", configuration, "net10.0", "Signalling.BareHub.dll"), "/healthz", []);
 
 Task<Result> RunVideoVisitAsync() =>
-    RunAsync("videovisit", Path.Combine(root, "src", "VideoVisit.Server", "bin", configuration, "net10.0", "VideoVisit.Server.dll"), "/readyz",
+    RunAsync("videovisit", ServerDll(), "/readyz",
     [
         "--Demo:Seed", "true",
         "--Demo:LoadTestVisits", visits.ToString(CultureInfo.InvariantCulture),
@@ -96,6 +124,16 @@ Task<Result> RunVideoVisitAsync() =>
         "--Turn:Enabled", "false",
         "--Data:Directory", Directory.CreateTempSubdirectory("videovisit-bench-").FullName,
     ]);
+
+// Two servers of one cluster on a fresh database: the first seeds it, the second joins. Each visit's
+// professional is on the first and its patient on the second, so every signal and chat crosses.
+async Task<Result> RunClusterAsync(ClusterServices services)
+{
+    var settings = services.NewCluster();
+    await using var a = await ServerProcess.StartAsync(ServerDll(), [.. settings(), "--Demo:Seed", "true", "--Demo:LoadTestVisits", visits.ToString(CultureInfo.InvariantCulture)]);
+    await using var b = await ServerProcess.StartAsync(ServerDll(), settings());
+    return await DriveAsync("cluster", [a, b]);
+}
 
 static Result Median(List<Result> runs)
 {
@@ -119,8 +157,11 @@ static Result Median(List<Result> runs)
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
-void Row(string name, double videoVisit, double bareHub, string format) =>
-    Console.WriteLine($"{name,-36}{videoVisit.ToString(format, CultureInfo.InvariantCulture),14}{bareHub.ToString(format, CultureInfo.InvariantCulture),14}{(bareHub == 0 ? "-" : (videoVisit / bareHub).ToString("0.00", CultureInfo.InvariantCulture)),9}");
+void Row(string name, double videoVisit, double bareHub, double? twoServers, string format) =>
+    Console.WriteLine($"{name,-36}{videoVisit.ToString(format, CultureInfo.InvariantCulture),14}{bareHub.ToString(format, CultureInfo.InvariantCulture),14}{Ratio(videoVisit, bareHub),9}"
+        + (twoServers is { } two ? $"{two.ToString(format, CultureInfo.InvariantCulture),14}{Ratio(two, videoVisit),9}" : ""));
+
+static string Ratio(double a, double b) => b == 0 ? "-" : (a / b).ToString("0.00", CultureInfo.InvariantCulture);
 
 async Task<Result> RunAsync(string mode, string dll, string readyPath, string[] serverArguments)
 {
@@ -129,114 +170,65 @@ async Task<Result> RunAsync(string mode, string dll, string readyPath, string[] 
         throw new FileNotFoundException($"Build first: dotnet build -c {configuration} bench/Signalling.Bench", dll);
     }
 
-    var port = FreePort();
-    var url = $"http://127.0.0.1:{port}";
-    var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var argument in new[] { dll, "--urls", url, "--Serilog:MinimumLevel:Default", "Warning", "--Logging:LogLevel:Default", "Warning" }.Concat(serverArguments))
-    {
-        start.ArgumentList.Add(argument);
-    }
-
-    start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-    using var server = Process.Start(start)!;
-    var serverOutput = new System.Text.StringBuilder();
-    server.OutputDataReceived += (_, e) => { lock (serverOutput) { serverOutput.AppendLine(e.Data); } };
-    server.ErrorDataReceived += (_, e) => { lock (serverOutput) { serverOutput.AppendLine(e.Data); } };
-    server.BeginOutputReadLine();
-    server.BeginErrorReadLine();
-    try
-    {
-        await WaitReadyAsync(url + readyPath, server, serverOutput);
-        var baseline = RssKiB(server.Id);
-        Console.WriteLine($"[{mode}] server pid {server.Id} ready on {url}, RSS {baseline / 1024.0:0.0} MiB; driving {visits} visits...");
-
-        var driver = new ProcessStartInfo("node") { WorkingDirectory = nodeFolder, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "load.mjs", "--url", url, "--mode", mode, "--visits", visits.ToString(CultureInfo.InvariantCulture), "--rate", rate, "--join-concurrency", joinConcurrency, "--warmup", warmup })
-        {
-            driver.ArgumentList.Add(argument);
-        }
-
-        using var node = Process.Start(driver)!;
-        var stderr = node.StandardError.ReadToEndAsync();
-        long joined = 0;
-        JsonElement? result = null;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        while (await node.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-        {
-            if (line.StartsWith("BARRIER", StringComparison.Ordinal))
-            {
-                await Task.Delay(TimeSpan.FromSeconds(2), timeout.Token); // let the server settle
-                joined = RssKiB(server.Id);
-                Console.WriteLine($"[{mode}] {line[8..]}; server RSS {joined / 1024.0:0.0} MiB");
-                await node.StandardInput.WriteLineAsync("go");
-                await node.StandardInput.FlushAsync(timeout.Token);
-            }
-            else if (line.StartsWith("RESULT ", StringComparison.Ordinal))
-            {
-                result = JsonDocument.Parse(line[7..]).RootElement.Clone();
-                Console.WriteLine($"[{mode}] {line[7..]}");
-            }
-            else
-            {
-                Console.WriteLine($"[{mode}] {line}");
-            }
-        }
-
-        await node.WaitForExitAsync(timeout.Token);
-        if (result is not { } r)
-        {
-            throw new InvalidOperationException($"The {mode} driver ended without a result: {await stderr}");
-        }
-
-        var connections = r.GetProperty("connections").GetInt32();
-        return new Result(
-            r.GetProperty("joinsPerSecond").GetDouble(),
-            r.GetProperty("signalP50Ms").GetDouble(),
-            r.GetProperty("signalP99Ms").GetDouble(),
-            r.GetProperty("signalMaxMs").GetDouble(),
-            r.GetProperty("chatP50Ms").GetDouble(),
-            r.GetProperty("signals").GetDouble(),
-            (joined - baseline) / (double)connections,
-            joined / 1024.0,
-            r.GetProperty("errors").GetDouble());
-    }
-    finally
-    {
-        server.Kill(entireProcessTree: true);
-        await server.WaitForExitAsync();
-    }
+    await using var server = await ServerProcess.StartAsync(dll, serverArguments, readyPath);
+    return await DriveAsync(mode, [server]);
 }
 
-static async Task WaitReadyAsync(string url, Process server, System.Text.StringBuilder output)
+// Drives the visits: the professionals connect to the first server, the patients to the last.
+async Task<Result> DriveAsync(string mode, ServerProcess[] servers)
 {
-    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-    var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-    while (DateTime.UtcNow < deadline)
+    var baseline = servers.Sum(s => RssKiB(s.Pid));
+    Console.WriteLine($"[{mode}] servers ready on {string.Join(", ", servers.Select(s => s.Url))}, RSS {baseline / 1024.0:0.0} MiB; driving {visits} visits...");
+
+    var driver = new ProcessStartInfo("node") { WorkingDirectory = nodeFolder, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true };
+    foreach (var argument in new[] { "load.mjs", "--url", servers[0].Url, "--patient-url", servers[^1].Url, "--mode", mode == "cluster" ? "videovisit" : mode, "--visits", visits.ToString(CultureInfo.InvariantCulture), "--rate", rate, "--join-concurrency", joinConcurrency, "--warmup", warmup })
     {
-        if (server.HasExited)
-        {
-            throw new InvalidOperationException("The server exited: " + output);
-        }
-
-        try
-        {
-            using var response = await http.GetAsync(new Uri(url));
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-        }
-        catch (HttpRequestException)
-        {
-        }
-        catch (TaskCanceledException)
-        {
-        }
-
-        await Task.Delay(200);
+        driver.ArgumentList.Add(argument);
     }
 
-    throw new TimeoutException("The server did not become ready: " + output);
+    using var node = Process.Start(driver)!;
+    var stderr = node.StandardError.ReadToEndAsync();
+    long joined = 0;
+    JsonElement? result = null;
+    using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+    while (await node.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+    {
+        if (line.StartsWith("BARRIER", StringComparison.Ordinal))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), timeout.Token); // let the servers settle
+            joined = servers.Sum(s => RssKiB(s.Pid));
+            Console.WriteLine($"[{mode}] {line[8..]}; server RSS {joined / 1024.0:0.0} MiB");
+            await node.StandardInput.WriteLineAsync("go");
+            await node.StandardInput.FlushAsync(timeout.Token);
+        }
+        else if (line.StartsWith("RESULT ", StringComparison.Ordinal))
+        {
+            result = JsonDocument.Parse(line[7..]).RootElement.Clone();
+            Console.WriteLine($"[{mode}] {line[7..]}");
+        }
+        else
+        {
+            Console.WriteLine($"[{mode}] {line}");
+        }
+    }
+
+    await node.WaitForExitAsync(timeout.Token);
+    if (result is not { } r)
+    {
+        throw new InvalidOperationException($"The {mode} driver ended without a result: {await stderr}");
+    }
+
+    var connections = r.GetProperty("connections").GetInt32();
+    return new Result(
+        r.GetProperty("joinsPerSecond").GetDouble(),
+        r.GetProperty("signalP50Ms").GetDouble(),
+        r.GetProperty("signalP99Ms").GetDouble(),
+        r.GetProperty("signalMaxMs").GetDouble(),
+        r.GetProperty("chatP50Ms").GetDouble(),
+        r.GetProperty("signals").GetDouble(),
+        (joined - baseline) / (double)connections,
+        joined / 1024.0,
+        r.GetProperty("errors").GetDouble());
 }
 
 static long RssKiB(int pid)
@@ -250,13 +242,6 @@ static long RssKiB(int pid)
     }
 
     return 0;
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
 }
 
 static async Task RunToEndAsync(string file, string folder, params string[] arguments)

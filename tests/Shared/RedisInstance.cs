@@ -30,7 +30,7 @@ public sealed class RedisInstance : IAsyncDisposable
     public static async Task<RedisInstance> StartAsync()
     {
         var root = Directory.CreateTempSubdirectory("videovisit-redis-").FullName;
-        var port = RunningServer.FreeUdpAndTcpPort();
+        var port = FreeTcpPort();
         var info = new ProcessStartInfo("redis-server")
         {
             UseShellExecute = false,
@@ -90,6 +90,13 @@ public sealed class RedisInstance : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,6 @@
 // Load driver for the signalling benchmark, using the official @microsoft/signalr client.
 //
-//   node load.mjs --url http://127.0.0.1:5000 --mode videovisit|bare --visits 1000 [--rate 100] [--warmup 50] [--join-concurrency 64]
+//   node load.mjs --url http://127.0.0.1:5000 [--patient-url http://127.0.0.1:5001] --mode videovisit|bare --visits 1000 [--rate 100] [--warmup 50] [--join-concurrency 64]
 //
 // Per visit (one professional, one patient): begin (both), admit, offer (~3 KB), answer (~3 KB),
 // 10 ICE candidates each way, one chat message, leave (both). In "bare" mode the same round trips go
@@ -8,7 +8,8 @@
 // Phases: connect all, join all (joins/s), a barrier line "BARRIER joined" (the orchestrator samples
 // the server's memory and answers "go" on stdin), then the signalling flows, started at --rate visits
 // per second so the latency is measured under a steady load, not a thundering herd. The last line is
-// "RESULT {json}".
+// "RESULT {json}". With --patient-url (another server of the same cluster) the patients connect there
+// and the professionals to --url, so everything between them crosses servers.
 import * as signalR from "@microsoft/signalr";
 import { createInterface } from "node:readline";
 
@@ -16,6 +17,7 @@ const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
 );
 const base = args.url;
+const patientBase = args["patient-url"] ?? base;
 const mode = args.mode ?? "videovisit";
 const visits = Number(args.visits ?? 1000);
 const rate = Number(args.rate ?? 100);
@@ -40,10 +42,10 @@ async function pool(items, concurrency, work) {
   await Promise.all(runners);
 }
 
-async function token(personId) {
+async function token(personId, server) {
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await fetch(new URL("/api/dev/token", base), {
+      const res = await fetch(new URL("/api/dev/token", server), {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ personId }),
@@ -77,21 +79,21 @@ function percentile(values, p) {
 const list = Array.from({ length: visits }, (_, i) => ({
   index: i,
   appointmentId: `bench-appt-${i}`,
-  pro: { personId: `bench-pro-${i}` },
-  pat: { personId: `bench-pat-${i}` },
+  pro: { personId: `bench-pro-${i}`, server: base },
+  pat: { personId: `bench-pat-${i}`, server: patientBase },
 }));
 const people = list.flatMap((v) => [v.pro, v.pat]);
 
 const hubPath = bare ? "/hubs/bare" : "/hubs/visit";
 const started = performance.now();
 if (!bare) {
-  await pool(people, 32, async (p) => { p.token = await token(p.personId); });
+  await pool(people, 32, async (p) => { p.token = await token(p.personId, p.server); });
 }
 await pool(people, 32, async (p) => {
   const options = { transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true };
   if (!bare) options.accessTokenFactory = () => p.token;
   p.connection = new signalR.HubConnectionBuilder()
-    .withUrl(new URL(hubPath, base).toString(), options)
+    .withUrl(new URL(hubPath, p.server).toString(), options)
     .configureLogging(signalR.LogLevel.Error)
     .build();
   p.connection.serverTimeoutInMilliseconds = 120_000;

@@ -24,7 +24,7 @@ internal sealed class GrainVisits(IGrainFactory grains, IVisitStore store, ILoca
 
     public Task<string?> FindAsync(Appointment appointment) => grains.GetGrain<ISlotGrain>(LocalVisits.SlotKey(appointment)).Find(appointment);
 
-    public VisitStatus? StatusOf(Appointment appointment) => store.FindVisit(appointment.Id, appointment.Start)?.Status;
+    public VisitStatus? StatusOf(Appointment appointment) => store.FindStatus(appointment.Id, appointment.Start);
 
     public IVisit Visit(string visitId) => string.IsNullOrEmpty(visitId) ? NoVisit.Instance : grains.GetGrain<IVisitGrain>(visitId);
 }

@@ -58,6 +58,19 @@ internal sealed partial class EfVisitStore(IDbContextFactory<VideoVisitDb> conte
         return visit is null ? null : Read(db, visit);
     }
 
+    public VisitStatus? FindStatus(string appointmentId, DateTimeOffset appointmentStart)
+    {
+        var ticks = appointmentStart.UtcTicks;
+        if (!shared && !_slots.ContainsKey(Slot(appointmentId, ticks)))
+        {
+            return null;
+        }
+
+        using var db = contexts.CreateDbContext();
+        var status = db.Visits.AsNoTracking().Where(v => v.AppointmentId == appointmentId && v.AppointmentStartTicks == ticks).Select(v => v.Status).FirstOrDefault();
+        return status is null ? null : Enum.Parse<VisitStatus>(status);
+    }
+
     public (string AppointmentId, DateTimeOffset AppointmentStart, StoredVisit Visit)? FindVisitById(string visitId)
     {
         using var db = contexts.CreateDbContext();

@@ -35,7 +35,7 @@ public sealed class LocalVisits(ICatalogSource catalog, IVisitStore store, IVisi
         Task.FromResult(Opened(appointment)?.Room.VisitId ?? store.FindVisit(appointment.Id, appointment.Start)?.VisitId);
 
     public VisitStatus? StatusOf(Appointment appointment) =>
-        Opened(appointment)?.Room.Status ?? store.FindVisit(appointment.Id, appointment.Start)?.Status;
+        Opened(appointment)?.Room.Status ?? store.FindStatus(appointment.Id, appointment.Start);
 
     private VisitHost? Opened(Appointment appointment) =>
         _bySlot.TryGetValue(SlotKey(appointment), out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;

@@ -35,6 +35,9 @@ public interface IVisitStore
     /// <summary>The seats of a visit after a change (<paramref name="version"/> grows with every change).</summary>
     Task SaveSeats(string visitId, IReadOnlyList<StoredSeat> seats, long version);
 
+    /// <summary>Only the status of the slot's visit (null when none was opened), for lists of appointments.</summary>
+    VisitStatus? FindStatus(string appointmentId, DateTimeOffset appointmentStart);
+
     /// <summary>The visit with this id and its appointment slot, for a server that runs it after another did.</summary>
     (string AppointmentId, DateTimeOffset AppointmentStart, StoredVisit Visit)? FindVisitById(string visitId);
 

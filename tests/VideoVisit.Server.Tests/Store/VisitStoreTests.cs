@@ -90,6 +90,8 @@ public sealed class VisitStoreTests(PostgresFixture postgres)
             public Task SavePrecheck(string visitId, string participantId, string personId, PrecheckSummary summary, string reportJson) =>
                 inner.SavePrecheck(visitId, participantId, personId, summary, reportJson);
 
+            public VisitStatus? FindStatus(string appointmentId, DateTimeOffset appointmentStart) => inner.FindStatus(appointmentId, appointmentStart);
+
             public Task SaveSeats(string visitId, IReadOnlyList<StoredSeat> seats, long version) => inner.SaveSeats(visitId, seats, version);
 
             public (string AppointmentId, DateTimeOffset AppointmentStart, StoredVisit Visit)? FindVisitById(string visitId) => inner.FindVisitById(visitId);

@@ -57,6 +57,8 @@ public sealed class MemoryStore : IVisitStore
 
     public (string AppointmentId, DateTimeOffset AppointmentStart, StoredVisit Visit)? FindVisitById(string visitId) => null;
 
+    public VisitStatus? FindStatus(string appointmentId, DateTimeOffset appointmentStart) => null;
+
     public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 
