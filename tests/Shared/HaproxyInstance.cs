@@ -48,11 +48,17 @@ public sealed class HaproxyInstance : IAsyncDisposable
     /// <summary>Backend names in <see cref="ServedByHeader"/> and <see cref="WaitForStateAsync"/>: s1 for the first address, s2 for the next, ...</summary>
     public static string BackendName(int index) => "s" + (index + 1).ToString(CultureInfo.InvariantCulture);
 
-    public static async Task<HaproxyInstance> StartAsync(IEnumerable<Uri> backends)
+    /// <param name="backends">The servers, in the order of their names (s1, s2, ...).</param>
+    /// <param name="hubAffinity">
+    /// Hub requests (<c>/hubs/</c>) from one client address to one server, as <c>deploy/haproxy.cfg</c> does:
+    /// what the web app's SignalR client needs (it negotiates before it connects). Off: pure round robin,
+    /// for clients that skip negotiation (the tests' .NET client).
+    /// </param>
+    public static async Task<HaproxyInstance> StartAsync(IEnumerable<Uri> backends, bool hubAffinity = false)
     {
         var root = Directory.CreateTempSubdirectory("videovisit-haproxy-").FullName;
         var ports = ServerProcess.FreeTcpPorts(2);
-        var config = Configuration(ports[0], ports[1], [.. backends]);
+        var config = Configuration(ports[0], ports[1], [.. backends], hubAffinity);
         var path = Path.Combine(root, "haproxy.cfg");
         await File.WriteAllTextAsync(path, config);
 
@@ -107,7 +113,7 @@ public sealed class HaproxyInstance : IAsyncDisposable
     }
 
     /// <summary>The configuration: the load balancer a cluster needs (see the README, "Operating more than one server").</summary>
-    public static string Configuration(int port, int statsPort, IReadOnlyList<Uri> backends)
+    public static string Configuration(int port, int statsPort, IReadOnlyList<Uri> backends, bool hubAffinity = false)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"""
@@ -132,6 +138,7 @@ public sealed class HaproxyInstance : IAsyncDisposable
 
             frontend videovisit
                 bind 127.0.0.1:{port}
+                {(hubAffinity ? "use_backend hub if { path_beg /hubs/ }" : "")}
                 default_backend servers
 
             backend servers
@@ -145,6 +152,24 @@ public sealed class HaproxyInstance : IAsyncDisposable
         for (var i = 0; i < backends.Count; i++)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"    server {BackendName(i)} {backends[i].Host}:{backends[i].Port} check");
+        }
+
+        if (hubAffinity)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"""
+
+                backend hub
+                    balance source
+                    hash-type consistent
+                    option httpchk GET /readyz
+                    http-check expect status 200
+                    default-server inter 500 fastinter 500 downinter 500 fall 2 rise 1
+                    http-response set-header {ServedByHeader} %s
+                """);
+            for (var i = 0; i < backends.Count; i++)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"    server {BackendName(i)} {backends[i].Host}:{backends[i].Port} check");
+            }
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"""

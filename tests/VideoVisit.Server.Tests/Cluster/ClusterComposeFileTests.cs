@@ -66,7 +66,7 @@ public sealed class ClusterComposeFileTests
     }
 
     [Fact]
-    public async Task TheShippedHaproxyConfigIsValidHasNoStickinessAndChecksEveryServerOfTheComposeFile()
+    public async Task TheShippedHaproxyConfigIsValidHasNoStickinessAndChecksEveryServerOfTheComposeFileInBothBackends()
     {
         var path = Path.Combine(RunningServer.RepositoryRoot, "deploy", "haproxy.cfg");
         var start = new ProcessStartInfo("haproxy", ["-c", "-f", path]) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -82,6 +82,9 @@ public sealed class ClusterComposeFileTests
         Assert.DoesNotContain("cookie", directives, StringComparison.Ordinal);
         Assert.DoesNotContain("stick", directives, StringComparison.Ordinal);
         Assert.Contains("balance roundrobin", directives, StringComparison.Ordinal);
+        // SignalR's negotiate and the connection that follows it reach one server: source affinity for /hubs/ only.
+        Assert.Contains("use_backend hub if { path_beg /hubs/ }", directives, StringComparison.Ordinal);
+        Assert.Contains("balance source", directives, StringComparison.Ordinal);
         Assert.Contains("option httpchk GET /readyz", directives, StringComparison.Ordinal);
         Assert.Contains("timeout tunnel", directives, StringComparison.Ordinal);
         Assert.Contains("option redispatch", directives, StringComparison.Ordinal);
@@ -91,7 +94,8 @@ public sealed class ClusterComposeFileTests
             Assert.Matches(new Regex("^  " + Regex.Escape(server.Groups[2].Value) + ":$", RegexOptions.Multiline), config);
         }
 
-        Assert.Equal(2, Regex.Count(directives, @"^\s*server ", RegexOptions.Multiline));
+        Assert.Equal(4, Regex.Count(directives, @"^\s*server ", RegexOptions.Multiline));
+        Assert.Equal(2, Regex.Count(directives, "option httpchk GET /readyz"));
     }
 
     private static int Count(string text, string value) => Regex.Count(text, Regex.Escape(value));
