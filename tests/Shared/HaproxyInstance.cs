@@ -146,6 +146,8 @@ public sealed class HaproxyInstance : IAsyncDisposable
                 balance roundrobin
                 option httpchk GET /readyz
                 http-check expect status 200
+                # A check may take longer than its interval on a loaded machine: give it 3 s before it counts as failed.
+                timeout check 3s
                 default-server inter 500 fastinter 500 downinter 500 fall 2 rise 1
                 http-response set-header {ServedByHeader} %s
             """);

@@ -34,11 +34,15 @@ internal static class WebAppDriver
     }
 
     /// <summary>Opens <paramref name="path"/> signed in as a demo person (the dev issuer's <c>?as=</c>).</summary>
-    public static async Task<IPage> OpenAsAsync(IBrowserContext context, RunningServer server, string personId, string path, string query = "")
+    public static Task<IPage> OpenAsAsync(IBrowserContext context, RunningServer server, string personId, string path, string query = "") =>
+        OpenAsAsync(context, server.BaseAddress, personId, path, query);
+
+    /// <summary>Opens <paramref name="path"/> signed in as <paramref name="personId"/> at any address that serves the app (a load balancer).</summary>
+    public static async Task<IPage> OpenAsAsync(IBrowserContext context, Uri baseAddress, string personId, string path, string query = "")
     {
         var page = await context.NewPageAsync();
         var separator = path.Contains('?', StringComparison.Ordinal) ? "&" : "?";
-        await page.GotoAsync(new Uri(server.BaseAddress, path) + separator + "as=" + personId + query, new() { Timeout = WaitMs });
+        await page.GotoAsync(new Uri(baseAddress, path) + separator + "as=" + personId + query, new() { Timeout = WaitMs });
         await page.Locator("[data-testid=signed-in-as]").WaitForAsync(new() { Timeout = WaitMs });
         return page;
     }
@@ -60,9 +64,12 @@ internal static class WebAppDriver
     }
 
     /// <summary>The professional opens the visit from the console (admitted at once).</summary>
-    public static async Task<IPage> OpenConsoleVisitAsync(IBrowserContext context, RunningServer server, string personId, string appointmentId, string query = "")
+    public static Task<IPage> OpenConsoleVisitAsync(IBrowserContext context, RunningServer server, string personId, string appointmentId, string query = "") =>
+        OpenConsoleVisitAsync(context, server.BaseAddress, personId, appointmentId, query);
+
+    public static async Task<IPage> OpenConsoleVisitAsync(IBrowserContext context, Uri baseAddress, string personId, string appointmentId, string query = "")
     {
-        var page = await OpenAsAsync(context, server, personId, "/console/" + appointmentId, query);
+        var page = await OpenAsAsync(context, baseAddress, personId, "/console/" + appointmentId, query);
         await page.Locator("[data-testid=console-visit][data-visit-phase=admitted]").WaitForAsync(new() { Timeout = WaitMs });
         return page;
     }

@@ -10,6 +10,7 @@ public sealed class ExternalProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly List<(System.Text.RegularExpressions.Regex Match, TaskCompletionSource<string> Found)> _waiters = [];
 
     private ExternalProcess(Process process)
     {
@@ -35,7 +36,10 @@ public sealed class ExternalProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static ExternalProcess Start(string fileName, params string[] arguments)
+    public static ExternalProcess Start(string fileName, params string[] arguments) => Start(fileName, new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts <paramref name="fileName"/> with <paramref name="environment"/> added to (or replacing in) this process's environment.</summary>
+    public static ExternalProcess Start(string fileName, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -47,6 +51,11 @@ public sealed class ExternalProcess : IAsyncDisposable
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
         }
 
         return new ExternalProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start " + fileName));
@@ -67,6 +76,36 @@ public sealed class ExternalProcess : IAsyncDisposable
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
+    /// <summary>
+    /// Waits until a line of output matches <paramref name="match"/> (lines already written count) and
+    /// returns it; throws with the output so far when the process exits first or the time runs out.
+    /// </summary>
+    public async Task<string> WaitForLineAsync(System.Text.RegularExpressions.Regex match, TimeSpan timeout)
+    {
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
+        {
+            foreach (var line in _output.ToString().Split('\n'))
+            {
+                if (match.IsMatch(line))
+                {
+                    return line.TrimEnd('\r');
+                }
+            }
+
+            _waiters.Add((match, found));
+        }
+
+        var exited = _process.WaitForExitAsync();
+        var first = await Task.WhenAny(found.Task, exited, Task.Delay(timeout));
+        if (first == found.Task)
+        {
+            return await found.Task;
+        }
+
+        throw new TimeoutException((first == exited ? "the process exited" : "no line matched " + match + " in " + timeout) + "; its output:\n" + Output);
+    }
+
     private void Append(string? line)
     {
         if (line is null)
@@ -77,6 +116,7 @@ public sealed class ExternalProcess : IAsyncDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+            _waiters.RemoveAll(w => w.Match.IsMatch(line) && w.Found.TrySetResult(line));
         }
     }
 

@@ -4,6 +4,7 @@ import {
   HubConnection,
   HubConnectionBuilder,
   HubConnectionState,
+  HttpTransportType,
   LogLevel,
 } from '@microsoft/signalr';
 import { getAccessToken } from './auth';
@@ -154,9 +155,22 @@ function normalizePrecheck(raw: unknown): PrecheckSummary | null {
   };
 }
 
+/**
+ * WebSockets straight away, without SignalR's negotiate request: the connection is one request, so a
+ * load balancer in front of several servers needs no sticky sessions (every message is routed between
+ * the servers). Where WebSockets cannot get through (an old proxy), the next try negotiates and may
+ * fall back to Server-Sent Events or long polling, which need sticky sessions behind a balancer.
+ */
+let negotiate = false;
+
 function build(): HubConnection {
   const c = new HubConnectionBuilder()
-    .withUrl('/hubs/visit', { accessTokenFactory: () => getAccessToken() })
+    .withUrl(
+      '/hubs/visit',
+      negotiate
+        ? { accessTokenFactory: () => getAccessToken() }
+        : { accessTokenFactory: () => getAccessToken(), skipNegotiation: true, transport: HttpTransportType.WebSockets },
+    )
     // Keep trying for a minute, the server keeps a dropped seat for its grace period (60 s).
     .withAutomaticReconnect([0, 1000, 2000, 3000, 5000, 5000, 10000, 10000, 10000, 15000])
     .configureLogging(LogLevel.Warning)
@@ -219,6 +233,9 @@ export async function connectHub(timeoutMs = 10000): Promise<HubConnection> {
       return c;
     } catch (e) {
       log.warn('connect failed', (e as Error).message);
+      // WebSockets may be blocked on this network: the next try negotiates the transport (and the one
+      // after that tries WebSockets again, in case this was only a server restarting).
+      negotiate = !negotiate;
       setStatus('disconnected');
       connection = null;
       void c.stop().catch(() => undefined);
