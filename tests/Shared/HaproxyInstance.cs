@@ -51,8 +51,9 @@ public sealed class HaproxyInstance : IAsyncDisposable
     /// <param name="backends">The servers, in the order of their names (s1, s2, ...).</param>
     /// <param name="hubAffinity">
     /// Hub requests (<c>/hubs/</c>) from one client address to one server, as <c>deploy/haproxy.cfg</c> does:
-    /// what the web app's SignalR client needs (it negotiates before it connects). Off: pure round robin,
-    /// for clients that skip negotiation (the tests' .NET client).
+    /// what a SignalR client that negotiates needs (the web app's fallback when a WebSocket cannot get
+    /// through). Off: pure round robin, for clients that skip negotiation (the web app's first try, the
+    /// tests' .NET client).
     /// </param>
     public static async Task<HaproxyInstance> StartAsync(IEnumerable<Uri> backends, bool hubAffinity = false)
     {

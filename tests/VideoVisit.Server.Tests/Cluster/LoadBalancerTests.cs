@@ -7,8 +7,9 @@ namespace VideoVisit.Server.Tests.Cluster;
 
 /// <summary>
 /// Two server processes behind a real haproxy (configured by <see cref="HaproxyInstance"/>, no stickiness):
-/// requests reach both; the web app's kind of SignalR client (negotiate first, then WebSockets or a
-/// fallback) connects through it every time, since hub requests keep to one server per client address;
+/// requests reach both; SignalR's default client (negotiate first, then WebSockets or a fallback: the web
+/// app's second try) connects through it every time, since hub requests keep to one server per client
+/// address (with plain round robin the same clients get 404 on every transport);
 /// a server killed with SIGKILL is taken out within seconds and requests keep succeeding; started again,
 /// it is taken back.
 /// </summary>
@@ -38,7 +39,7 @@ public sealed class LoadBalancerTests(PostgresFixture postgres)
 
         Assert.True(servedBy.Contains(first) && servedBy.Contains(second), "served by " + string.Join(",", servedBy) + "\n" + balancer.Output);
 
-        // As the web app connects: negotiate, then the transport with the id the negotiating server gave.
+        // Negotiate, then the transport with the id the negotiating server gave (the web app's fallback).
         var token = await cluster[0].TokenAsync("patient-1");
         for (var i = 0; i < 6; i++)
         {
