@@ -133,6 +133,8 @@ public sealed class HaproxyInstance : IAsyncDisposable
                 timeout tunnel 1h
                 timeout client-fin 5s
                 timeout http-request 10s
+                # A health check's answer may be slow on a loaded machine; without this it would have only `inter` (500 ms).
+                timeout check 5s
                 # A connection the server refused (it died) is tried again, on another server.
                 retries 3
                 option redispatch 1
@@ -185,7 +187,7 @@ public sealed class HaproxyInstance : IAsyncDisposable
         return text.ToString();
     }
 
-    /// <summary>What haproxy thinks of each backend now ("UP", "DOWN", "UP 1/2", ...), from its stats page.</summary>
+    /// <summary>What haproxy thinks of each backend server now ("UP", "DOWN", "UP 1/2", ...; with hub affinity the worse of its two), from its stats page.</summary>
     public async Task<IReadOnlyDictionary<string, string>> BackendStatesAsync()
     {
         var csv = await _stats.GetStringAsync("/stats;csv");
@@ -195,9 +197,11 @@ public sealed class HaproxyInstance : IAsyncDisposable
         var status = Array.IndexOf(header, "status");
         foreach (var fields in lines.Skip(1).Select(l => l.Split(',')))
         {
-            if (fields.Length > status && fields[0] == "servers" && fields[1] is not ("BACKEND" or "FRONTEND"))
+            if (fields.Length > status && fields[0] is "servers" or "hub" && fields[1] is not ("BACKEND" or "FRONTEND"))
             {
-                states[fields[1]] = fields[status];
+                // A server counts as up when it is up in every backend it is in (with hub affinity, two).
+                var key = fields[1];
+                states[key] = states.TryGetValue(key, out var seen) && !seen.StartsWith("UP", StringComparison.Ordinal) ? seen : fields[status];
             }
         }
 
