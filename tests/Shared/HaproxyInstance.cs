@@ -48,11 +48,18 @@ public sealed class HaproxyInstance : IAsyncDisposable
     /// <summary>Backend names in <see cref="ServedByHeader"/> and <see cref="WaitForStateAsync"/>: s1 for the first address, s2 for the next, ...</summary>
     public static string BackendName(int index) => "s" + (index + 1).ToString(CultureInfo.InvariantCulture);
 
-    public static async Task<HaproxyInstance> StartAsync(IEnumerable<Uri> backends)
+    /// <param name="backends">The servers, in the order of their names (s1, s2, ...).</param>
+    /// <param name="hubAffinity">
+    /// Hub requests (<c>/hubs/</c>) from one client address to one server, as <c>deploy/haproxy.cfg</c> does:
+    /// what a SignalR client that negotiates needs (the web app's fallback when a WebSocket cannot get
+    /// through). Off: pure round robin, for clients that skip negotiation (the web app's first try, the
+    /// tests' .NET client).
+    /// </param>
+    public static async Task<HaproxyInstance> StartAsync(IEnumerable<Uri> backends, bool hubAffinity = false)
     {
         var root = Directory.CreateTempSubdirectory("videovisit-haproxy-").FullName;
         var ports = ServerProcess.FreeTcpPorts(2);
-        var config = Configuration(ports[0], ports[1], [.. backends]);
+        var config = Configuration(ports[0], ports[1], [.. backends], hubAffinity);
         var path = Path.Combine(root, "haproxy.cfg");
         await File.WriteAllTextAsync(path, config);
 
@@ -107,7 +114,7 @@ public sealed class HaproxyInstance : IAsyncDisposable
     }
 
     /// <summary>The configuration: the load balancer a cluster needs (see the README, "Operating more than one server").</summary>
-    public static string Configuration(int port, int statsPort, IReadOnlyList<Uri> backends)
+    public static string Configuration(int port, int statsPort, IReadOnlyList<Uri> backends, bool hubAffinity = false)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"""
@@ -126,12 +133,15 @@ public sealed class HaproxyInstance : IAsyncDisposable
                 timeout tunnel 1h
                 timeout client-fin 5s
                 timeout http-request 10s
+                # A health check's answer may be slow on a loaded machine; without this it would have only `inter` (500 ms).
+                timeout check 5s
                 # A connection the server refused (it died) is tried again, on another server.
                 retries 3
                 option redispatch 1
 
             frontend videovisit
                 bind 127.0.0.1:{port}
+                {(hubAffinity ? "use_backend hub if { path_beg /hubs/ }" : "")}
                 default_backend servers
 
             backend servers
@@ -149,6 +159,24 @@ public sealed class HaproxyInstance : IAsyncDisposable
             text.AppendLine(CultureInfo.InvariantCulture, $"    server {BackendName(i)} {backends[i].Host}:{backends[i].Port} check");
         }
 
+        if (hubAffinity)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"""
+
+                backend hub
+                    balance source
+                    hash-type consistent
+                    option httpchk GET /readyz
+                    http-check expect status 200
+                    default-server inter 500 fastinter 500 downinter 500 fall 2 rise 1
+                    http-response set-header {ServedByHeader} %s
+                """);
+            for (var i = 0; i < backends.Count; i++)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"    server {BackendName(i)} {backends[i].Host}:{backends[i].Port} check");
+            }
+        }
+
         text.AppendLine(CultureInfo.InvariantCulture, $"""
 
             listen stats
@@ -159,7 +187,7 @@ public sealed class HaproxyInstance : IAsyncDisposable
         return text.ToString();
     }
 
-    /// <summary>What haproxy thinks of each backend now ("UP", "DOWN", "UP 1/2", ...), from its stats page.</summary>
+    /// <summary>What haproxy thinks of each backend server now ("UP", "DOWN", "UP 1/2", ...; with hub affinity the worse of its two), from its stats page.</summary>
     public async Task<IReadOnlyDictionary<string, string>> BackendStatesAsync()
     {
         var csv = await _stats.GetStringAsync("/stats;csv");
@@ -169,9 +197,11 @@ public sealed class HaproxyInstance : IAsyncDisposable
         var status = Array.IndexOf(header, "status");
         foreach (var fields in lines.Skip(1).Select(l => l.Split(',')))
         {
-            if (fields.Length > status && fields[0] == "servers" && fields[1] is not ("BACKEND" or "FRONTEND"))
+            if (fields.Length > status && fields[0] is "servers" or "hub" && fields[1] is not ("BACKEND" or "FRONTEND"))
             {
-                states[fields[1]] = fields[status];
+                // A server counts as up when it is up in every backend it is in (with hub affinity, two).
+                var key = fields[1];
+                states[key] = states.TryGetValue(key, out var seen) && !seen.StartsWith("UP", StringComparison.Ordinal) ? seen : fields[status];
             }
         }
 

@@ -39,9 +39,20 @@ public sealed class ComposeFileTests
         Assert.True(File.Exists(Path.Combine(RunningServer.RepositoryRoot, "deploy", "keycloak", "videovisit-realm.json")));
     }
 
-    private static async Task<string> ComposeConfigAsync(IDictionary<string, string?> environment, params string[] options)
+    private static Task<string> ComposeConfigAsync(IDictionary<string, string?> environment, params string[] options) =>
+        ComposeConfigAsync("docker-compose.yml", environment, options);
+
+    /// <summary><c>docker-compose -f &lt;file&gt; config</c> with these variables set (a null one unset); fails with Compose's message when it refuses.</summary>
+    internal static async Task<string> ComposeConfigAsync(string file, IDictionary<string, string?> environment, params string[] options)
     {
-        var start = new ProcessStartInfo("docker-compose", ["-f", Path.Combine(RunningServer.RepositoryRoot, "docker-compose.yml"), .. options, "config"])
+        var (exitCode, output, errors) = await RunComposeConfigAsync(file, environment, options);
+        Assert.True(exitCode == 0, "docker-compose config failed: " + errors);
+        return output;
+    }
+
+    internal static async Task<(int ExitCode, string Output, string Errors)> RunComposeConfigAsync(string file, IDictionary<string, string?> environment, params string[] options)
+    {
+        var start = new ProcessStartInfo("docker-compose", ["-f", Path.Combine(RunningServer.RepositoryRoot, file), .. options, "config"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -64,7 +75,6 @@ public sealed class ComposeFileTests
         var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
         var errors = process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, "docker-compose config failed: " + await errors);
-        return await output;
+        return (process.ExitCode, await output, await errors);
     }
 }

@@ -1,0 +1,424 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using VideoVisit.Server.Tests.Fhir;
+using VideoVisit.Server.Tests.Integration;
+using VideoVisit.Server.Tests.Store;
+using VideoVisit.Testing;
+
+namespace VideoVisit.Server.Tests.Cluster;
+
+/// <summary>
+/// Three server processes in one Orleans cluster (<see cref="ServerCluster"/>: one PostgreSQL database,
+/// one Redis) shared by the tests of this class; each test books its own appointment through the FHIR
+/// API and puts its participants on different servers through the official .NET SignalR client. A test
+/// that kills a server (SIGKILL) starts it again at the end, and the restarted server must serve the
+/// visit again (it rejoined the cluster).
+/// </summary>
+[Collection(OnPostgres.Name)]
+public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixture fixture) : IClassFixture<ThreeServerClusterTests.ClusterFixture>
+{
+    /// <summary>Generous: membership declares a killed server dead in seconds, but the machine is a loaded 2-core one.</summary>
+    private static readonly TimeSpan Failover = TimeSpan.FromSeconds(45);
+
+    private ServerCluster Cluster => fixture.Cluster;
+
+    [Fact]
+    public async Task AOneToOneVisitWithItsParticipantsOnThreeServers()
+    {
+        await fixture.EnsureAllRunningAsync();
+        var appt = await BookAsync("patient-1");
+        await using var nurse = await Cluster[0].ConnectAsync("nurse-1");
+        await using var patient = await Cluster[1].ConnectAsync("patient-1");
+        await using var representative = await Cluster[2].ConnectAsync("rep-appt");
+
+        var knocked = await patient.InvokeAsync("BeginVisit", appt, null);
+        Assert.Equal("waiting", knocked.Str("state"));
+        var onBehalf = await representative.InvokeAsync("BeginVisit", appt, "patient-1");
+        Assert.Equal("waiting", onBehalf.Str("state"));
+        var opened = await nurse.InvokeAsync("BeginVisit", appt, null);
+        var visitId = opened.Str("visitId");
+        Assert.Equal(visitId, knocked.Str("visitId"));
+        Assert.Equal(visitId, onBehalf.Str("visitId"));
+        var (nurseSeat, patientSeat, repSeat) = (opened.Str("participantId"), knocked.Str("participantId"), onBehalf.Str("participantId"));
+        await nurse.WaitForStateAsync(s => s.StateOf(patientSeat) == "waiting" && s.StateOf(repSeat) == "waiting");
+
+        // Admit: the patient's server hears it from the grain, wherever that runs.
+        await nurse.InvokeAsync("Admit", visitId, patientSeat);
+        await patient.WaitForStateAsync(s => s.StateOf(patientSeat) == "admitted");
+
+        // Signals both ways between servers 1 and 2; the waiting representative may not signal.
+        await patient.InvokeAsync("SendSignal", visitId, nurseSeat, "offer", new { sdp = "v=0 offer from server 2" });
+        var offer = await nurse.WaitForAsync("Signal", s => s.Str("fromParticipantId") == patientSeat);
+        Assert.Equal("offer", offer.Str("kind"));
+        await nurse.InvokeAsync("SendSignal", visitId, patientSeat, "answer", new { sdp = "v=0 answer from server 1" });
+        await patient.WaitForAsync("Signal", s => s.Str("fromParticipantId") == nurseSeat && s.Str("kind") == "answer");
+        await representative.InvokeExpectingErrorAsync("SendSignal", visitId, nurseSeat, "offer", new { sdp = "v=0" });
+
+        // The call's chat reaches those in the call, across servers (not the representative still waiting on server 3).
+        await nurse.InvokeAsync("SendChat", visitId, "n-1", "From the nurse on server 1");
+        await patient.InvokeAsync("SendChat", visitId, "p-1", "From the patient on server 2");
+        foreach (var client in new[] { nurse, patient })
+        {
+            await client.WaitForAsync("ChatMessage", m => m.Str("clientMessageId") == "n-1");
+            await client.WaitForAsync("ChatMessage", m => m.Str("clientMessageId") == "p-1");
+        }
+
+        // Back to waiting: the patient may no longer signal; admitted again, they may.
+        var returned = NextStateAsync(patient, s => s.StateOf(patientSeat) == "waiting");
+        await nurse.InvokeAsync("ReturnToWaiting", visitId, patientSeat);
+        await returned;
+        await patient.InvokeExpectingErrorAsync("SendSignal", visitId, nurseSeat, "offer", new { sdp = "v=0" });
+        var readmitted = NextStateAsync(patient, s => s.StateOf(patientSeat) == "admitted");
+        await nurse.InvokeAsync("Admit", visitId, patientSeat);
+        await readmitted;
+
+        // Removed: told so on server 3, and cannot walk back in through another server.
+        await nurse.InvokeAsync("Remove", visitId, repSeat);
+        var removed = await representative.WaitForAsync("Removed");
+        Assert.Equal(repSeat, removed.Str("participantId"));
+        await using (var elsewhere = await Cluster[0].ConnectAsync("rep-appt"))
+        {
+            await elsewhere.InvokeExpectingErrorAsync("BeginVisit", appt, "patient-1");
+        }
+
+        // Ended: everyone hears it, on every server.
+        await nurse.InvokeAsync("EndVisit", visitId);
+        await nurse.WaitForAsync("VisitEnded", e => e.Str("visitId") == visitId);
+        await patient.WaitForAsync("VisitEnded", e => e.Str("visitId") == visitId);
+        Assert.DoesNotContain(representative.Events("ChatMessage"), m => m.Str("clientMessageId") is "n-1" or "p-1");
+    }
+
+    [Fact]
+    public async Task AGroupVisitWithItsParticipantsSpreadOverThreeServers()
+    {
+        await fixture.EnsureAllRunningAsync();
+        var appt = await BookAsync("patient-1", "patient-2", "patient-3");
+        await using var nurse = await Cluster[0].ConnectAsync("nurse-1");
+        await using var p1 = await Cluster[1].ConnectAsync("patient-1");
+        await using var p2 = await Cluster[2].ConnectAsync("patient-2");
+        await using var p3 = await Cluster[0].ConnectAsync("patient-3");
+
+        var opened = await nurse.InvokeAsync("BeginVisit", appt, null);
+        var visitId = opened.Str("visitId");
+        var seats = new Dictionary<HubClient, string>();
+        foreach (var p in new[] { p1, p2, p3 })
+        {
+            var knocked = await p.InvokeAsync("BeginVisit", appt, null);
+            Assert.Equal(visitId, knocked.Str("visitId"));
+            Assert.Equal("waiting", knocked.Str("state"));
+            seats[p] = knocked.Str("participantId");
+        }
+
+        await nurse.WaitForStateAsync(s => seats.Values.All(seat => s.StateOf(seat) == "waiting"));
+        await nurse.InvokeAsync("AdmitAll", visitId);
+        foreach (var p in new[] { p1, p2, p3 })
+        {
+            await p.WaitForStateAsync(s => seats.Values.All(seat => s.StateOf(seat) == "admitted"));
+        }
+
+        // The mesh: patient 1 (server 2) to patient 2 (server 3) and back, and patient 3 (server 1) to the nurse.
+        await p1.InvokeAsync("SendSignal", visitId, seats[p2], "offer", new { sdp = "v=0 p1->p2" });
+        await p2.WaitForAsync("Signal", s => s.Str("fromParticipantId") == seats[p1] && s.Str("kind") == "offer");
+        await p2.InvokeAsync("SendSignal", visitId, seats[p1], "answer", new { sdp = "v=0 p2->p1" });
+        await p1.WaitForAsync("Signal", s => s.Str("fromParticipantId") == seats[p2] && s.Str("kind") == "answer");
+        await p3.InvokeAsync("SendSignal", visitId, opened.Str("participantId"), "ice", new { candidate = "candidate:1 1 udp 1 127.0.0.1 9 typ host" });
+        await nurse.WaitForAsync("Signal", s => s.Str("fromParticipantId") == seats[p3] && s.Str("kind") == "ice");
+
+        await p2.InvokeAsync("SendChat", visitId, "p2-1", "Hello everyone, from server 3");
+        foreach (var client in new[] { nurse, p1, p2, p3 })
+        {
+            await client.WaitForAsync("ChatMessage", m => m.Str("clientMessageId") == "p2-1");
+        }
+
+        // Patient 2 back to waiting: no signals to or from them; patient 3 removed; the others go on.
+        var returned = NextStateAsync(p1, s => s.StateOf(seats[p2]) == "waiting");
+        await nurse.InvokeAsync("ReturnToWaiting", visitId, seats[p2]);
+        await returned;
+        await p1.InvokeExpectingErrorAsync("SendSignal", visitId, seats[p2], "offer", new { sdp = "v=0" });
+        await nurse.InvokeAsync("Remove", visitId, seats[p3]);
+        Assert.Equal(seats[p3], (await p3.WaitForAsync("Removed")).Str("participantId"));
+        await nurse.WaitForStateAsync(s => s.StateOf(seats[p3]) == "removed");
+        await p1.InvokeAsync("SendSignal", visitId, opened.Str("participantId"), "offer", new { sdp = "v=0 p1->nurse" });
+        await nurse.WaitForAsync("Signal", s => s.Str("fromParticipantId") == seats[p1] && s.Str("kind") == "offer");
+
+        await nurse.InvokeAsync("EndVisit", visitId);
+        foreach (var client in new[] { nurse, p1, p2 })
+        {
+            await client.WaitForAsync("VisitEnded", e => e.Str("visitId") == visitId);
+        }
+    }
+
+    /// <summary>
+    /// The issue's failover, for the patient's server: the patient's server is killed (not the one running
+    /// the visit's grain); the nurse sees the seat reconnecting once the cluster declares it dead; the patient
+    /// comes back through another server into the same seat, admitted without knocking, with every
+    /// acknowledged chat message; and the killed server, started again, serves the visit again.
+    /// </summary>
+    [Fact]
+    public async Task KillingThePatientsServerLosesNothingAndThePatientResumesTheSameSeatElsewhere()
+    {
+        await fixture.EnsureAllRunningAsync();
+        var appt = await BookAsync("patient-1");
+        var opener = await Cluster[0].ConnectAsync("nurse-1");
+        // The first call activates the visit and its slot: on a loaded machine that may outlast one call's timeout.
+        var opened = await RetryAsync(() => opener.InvokeAsync("BeginVisit", appt, null));
+        var visitId = opened.Str("visitId");
+        var host = await GrainHostAsync(visitId);
+        // The patient on a server that does not run the grain; the nurse on the third (or the grain's own).
+        var patientServer = Enumerable.Range(0, 3).First(i => i != host);
+        var nurseServer = Enumerable.Range(0, 3).First(i => i != host && i != patientServer);
+        await using var nurse = await MoveAsync(opener, nurseServer, "nurse-1", appt, opened.Str("participantId"));
+        var patient = await Cluster[patientServer].ConnectAsync("patient-1");
+        var patientSeat = await AdmittedAsync(nurse, patient, appt, visitId);
+        var acknowledged = await ChatBothWaysAsync(nurse, patient, visitId, 5);
+
+        await Cluster[patientServer].KillAsync();
+
+        await WaitOrDescribeAsync(nurse, s => s.StateOf(patientSeat) == "reconnecting", "the nurse to see the patient's seat reconnecting");
+        var otherServer = Enumerable.Range(0, 3).First(i => i != patientServer && i != nurseServer);
+        var back = await Cluster[otherServer].ConnectAsync("patient-1");
+        var seen = NextStateAsync(nurse, s => s.StateOf(patientSeat) == "admitted");
+        var resumed = await back.InvokeAsync("BeginVisit", appt, null);
+        Assert.Equal(patientSeat, resumed.Str("participantId"));
+        Assert.Equal("admitted", resumed.Str("state"));
+        await seen;
+        await AssertHasAllAsync(back, acknowledged);
+        await back.InvokeAsync("SendSignal", visitId, opened.Str("participantId"), "restart", new { reason = "back" });
+        await nurse.WaitForAsync("Signal", s => s.Str("fromParticipantId") == patientSeat && s.Str("kind") == "restart");
+        await patient.DisposeAsync();
+
+        // Started again, the killed server rejoins: the patient's next connection goes through it.
+        await Cluster[patientServer].StartAgainAsync();
+        await back.DisposeAsync();
+        await using var again = await Cluster[patientServer].ConnectAsync("patient-1");
+        var rejoined = await RetryAsync(() => again.InvokeAsync("BeginVisit", appt, null));
+        Assert.Equal(patientSeat, rejoined.Str("participantId"));
+        Assert.Equal("admitted", rejoined.Str("state"));
+        await AssertHasAllAsync(again, acknowledged);
+        await nurse.InvokeAsync("EndVisit", visitId);
+    }
+
+    /// <summary>
+    /// The same for the server running the visit's grain: neither participant is connected to it; after the
+    /// kill their calls are answered again within seconds (the grain activates on another server from the
+    /// store), nothing acknowledged is missing, the patient resumes the same seat through yet another
+    /// connection, and the killed server, started again, serves the visit.
+    /// </summary>
+    [Fact]
+    public async Task KillingTheServerRunningTheVisitLosesNothingAndTheVisitGoesOnElsewhere()
+    {
+        await fixture.EnsureAllRunningAsync();
+        var appt = await BookAsync("patient-1");
+        var opener = await Cluster[0].ConnectAsync("nurse-1");
+        // The first call activates the visit and its slot: on a loaded machine that may outlast one call's timeout.
+        var opened = await RetryAsync(() => opener.InvokeAsync("BeginVisit", appt, null));
+        var visitId = opened.Str("visitId");
+        var host = await GrainHostAsync(visitId);
+        var nurseServer = Enumerable.Range(0, 3).First(i => i != host);
+        var patientServer = Enumerable.Range(0, 3).First(i => i != host && i != nurseServer);
+        await using var nurse = await MoveAsync(opener, nurseServer, "nurse-1", appt, opened.Str("participantId"));
+        await using var patient = await Cluster[patientServer].ConnectAsync("patient-1");
+        var patientSeat = await AdmittedAsync(nurse, patient, appt, visitId);
+        var acknowledged = await ChatBothWaysAsync(nurse, patient, visitId, 5);
+
+        await Cluster[host].KillAsync();
+
+        // The same client message id until it is acknowledged: the visit delivers it once.
+        var after = await RetryAsync(() => patient.InvokeAsync("SendChat", visitId, "after-kill", "Still there?"));
+        acknowledged["after-kill"] = after.Str("messageId");
+        await nurse.WaitForAsync("ChatMessage", m => m.Str("clientMessageId") == "after-kill", Failover);
+        await RetryAsync(() => nurse.InvokeAsync("SendSignal", visitId, patientSeat, "offer", new { sdp = "v=0 after the kill" }));
+        await patient.WaitForAsync("Signal", s => s.Str("fromParticipantId") == opened.Str("participantId") && s.Str("kind") == "offer", Failover);
+        // It runs on another server now (which logged its activation from the store).
+        await GrainHostAsync(visitId, exceptOn: host);
+
+        // A new connection of the patient (as after a network change) resumes the same seat with the whole chat.
+        await using var back = await Cluster[nurseServer].ConnectAsync("patient-1");
+        var resumed = await RetryAsync(() => back.InvokeAsync("BeginVisit", appt, null));
+        Assert.Equal(patientSeat, resumed.Str("participantId"));
+        Assert.Equal("admitted", resumed.Str("state"));
+        await AssertHasAllAsync(back, acknowledged);
+        var once = back.Events("ChatMessage").Count(m => m.Str("clientMessageId") == "after-kill");
+        Assert.Equal(1, once);
+
+        await Cluster[host].StartAgainAsync();
+        await using var again = await Cluster[host].ConnectAsync("patient-1");
+        var rejoined = await RetryAsync(() => again.InvokeAsync("BeginVisit", appt, null));
+        Assert.Equal(patientSeat, rejoined.Str("participantId"));
+        await AssertHasAllAsync(again, acknowledged);
+        await nurse.InvokeAsync("EndVisit", visitId);
+    }
+
+    /// <summary>Books a video appointment (a group one with several patients) with nurse-1 starting in 5 minutes, through server 1's FHIR API.</summary>
+    private async Task<string> BookAsync(params string[] patients)
+    {
+        var appt = "appt-" + Guid.NewGuid().ToString("N")[..10];
+        using var token = await Cluster[0].Http.PostAsJsonAsync("/api/dev/token", new { clientId = "demo-ehr" });
+        token.EnsureSuccessStatusCode();
+        var bearer = (await token.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/fhir/Appointment/{appt}")
+        {
+            Content = new StringContent(Example.Appointment(appt, DateTimeOffset.UtcNow.AddMinutes(5), TimeSpan.FromMinutes(30), "nurse-1", "booked", patients), Encoding.UTF8),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/fhir+json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        using var response = await Cluster[0].Http.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return appt;
+    }
+
+    /// <summary>Which server runs the visit's grain: the one that logged its activation last (VisitGrain logs it at Debug; the fixture turns that on).</summary>
+    private async Task<int> GrainHostAsync(string visitId, int? exceptOn = null)
+    {
+        var deadline = DateTime.UtcNow + Failover;
+        while (true)
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                if (i != exceptOn && Cluster[i].IsRunning && Cluster[i].Output.Contains($"Visit {visitId} activated", StringComparison.Ordinal))
+                {
+                    return i;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no server logged the activation of {visitId}\n{Cluster.Describe()}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The nurse's seat taken over by a connection to <paramref name="server"/> (when the first one is elsewhere); the first connection then closes.</summary>
+    private async Task<HubClient> MoveAsync(HubClient first, int server, string person, string appt, string seat)
+    {
+        var moved = await Cluster[server].ConnectAsync(person);
+        var resumed = await moved.InvokeAsync("BeginVisit", appt, null);
+        Assert.Equal(seat, resumed.Str("participantId"));
+        await first.DisposeAsync();
+        return moved;
+    }
+
+    private static async Task<string> AdmittedAsync(HubClient nurse, HubClient patient, string appt, string visitId)
+    {
+        var knocked = await patient.InvokeAsync("BeginVisit", appt, null);
+        Assert.Equal(visitId, knocked.Str("visitId"));
+        var seat = knocked.Str("participantId");
+        await nurse.WaitForStateAsync(s => s.StateOf(seat) == "waiting");
+        await nurse.InvokeAsync("Admit", visitId, seat);
+        await patient.WaitForStateAsync(s => s.StateOf(seat) == "admitted");
+        return seat;
+    }
+
+    /// <summary><paramref name="each"/> messages from each side, each acknowledged; returns client id → message id.</summary>
+    private static async Task<Dictionary<string, string>> ChatBothWaysAsync(HubClient nurse, HubClient patient, string visitId, int each)
+    {
+        var acknowledged = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < each; i++)
+        {
+            foreach (var (client, who) in new[] { (nurse, "nurse"), (patient, "patient") })
+            {
+                var id = $"{who}-{i.ToString(CultureInfo.InvariantCulture)}";
+                acknowledged[id] = (await client.InvokeAsync("SendChat", visitId, id, $"message {i} from the {who}")).Str("messageId");
+            }
+        }
+
+        return acknowledged;
+    }
+
+    /// <summary>Waits <see cref="Failover"/> for a snapshot; on timeout says what the client last saw and what the servers printed.</summary>
+    private async Task WaitOrDescribeAsync(HubClient client, Func<JsonElement, bool> match, string what)
+    {
+        try
+        {
+            await client.WaitForStateAsync(match, Failover);
+        }
+        catch (TimeoutException e)
+        {
+            var states = client.Events("VisitState");
+            var last = states.Count > 0 ? states[^1].ToString() : "none";
+            throw new TimeoutException($"Waited {Failover.TotalSeconds} s for {what}; last VisitState: {last}\n{Cluster.Describe(80)}", e);
+        }
+    }
+
+    /// <summary>A <c>VisitState</c> newer than every one received so far that matches (a snapshot's version grows with every change).</summary>
+    private static Task<JsonElement> NextStateAsync(HubClient client, Func<JsonElement, bool> match)
+    {
+        var seen = client.Events("VisitState").Select(s => s.GetProperty("version").GetInt64()).DefaultIfEmpty(-1).Max();
+        return client.WaitForStateAsync(s => s.GetProperty("version").GetInt64() > seen && match(s));
+    }
+
+    private static async Task AssertHasAllAsync(HubClient client, IReadOnlyDictionary<string, string> acknowledged)
+    {
+        foreach (var (clientMessageId, messageId) in acknowledged)
+        {
+            var message = await client.WaitForAsync("ChatMessage", m => m.Str("clientMessageId") == clientMessageId, TimeSpan.FromSeconds(20));
+            Assert.Equal(messageId, message.Str("messageId"));
+        }
+    }
+
+    /// <summary>
+    /// A hub call made again while the visit moves to another server (the web app does the same for about
+    /// 30 s): the refusals on the way are "try again" answers, a timeout or a lost server; anything else fails.
+    /// </summary>
+    private async Task<JsonElement> RetryAsync(Func<Task<JsonElement>> call)
+    {
+        var deadline = DateTime.UtcNow + Failover;
+        var failures = new List<string>();
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (e is HubCallFailedException or TaskCanceledException or OperationCanceledException && DateTime.UtcNow < deadline)
+            {
+                failures.Add(e.Message);
+                await Task.Delay(500);
+            }
+            catch (Exception e) when (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"The call did not succeed within {Failover.TotalSeconds} s; answers: {string.Join(" | ", failures.Append(e.Message))}\n{Cluster.Describe()}", e);
+            }
+        }
+    }
+
+    /// <summary>The class's three servers, on the collection's PostgreSQL and a Redis of their own.</summary>
+    public sealed class ClusterFixture : IAsyncLifetime
+    {
+        private RedisInstance? _redis;
+
+        public ServerCluster Cluster { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            _redis = await RedisInstance.StartAsync();
+            Cluster = await ServerCluster.StartAsync(PostgresFixture.Current, _redis, 3, new Dictionary<string, string?>
+            {
+                // Where each visit's grain runs, for the tests that kill that server.
+                ["Serilog:MinimumLevel:Override:VideoVisit.Server.Cluster.VisitGrain"] = "Debug",
+                ["Visits:ReconnectGraceSeconds"] = "120",
+                // Suspicions, votes and deaths, for a failure message when a killed server is not declared dead.
+                ["Serilog:MinimumLevel:Override:Orleans.Runtime.MembershipService"] = "Information",
+            });
+        }
+
+        /// <summary>Starts again any server a failed test left dead, so one failure does not fail the others.</summary>
+        public async Task EnsureAllRunningAsync()
+        {
+            foreach (var server in Cluster.Servers.Where(s => !s.IsRunning))
+            {
+                await server.StartAgainAsync();
+            }
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Cluster.DisposeAsync();
+            if (_redis is not null)
+            {
+                await _redis.DisposeAsync();
+            }
+        }
+    }
+}
