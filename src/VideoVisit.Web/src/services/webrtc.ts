@@ -87,6 +87,8 @@ interface Peer {
   remoteSession?: string;
   remoteScreenId: string | null;
   makingOffer: boolean;
+  /** Our offer's setLocalDescription while it is in flight (settles either way). */
+  ownOffer?: Promise<void>;
   ignoreOffer: boolean;
   settingRemoteAnswer: boolean;
   /** An offer we sent was refused by the hub (the other side was away): renegotiate when it is back. */
@@ -311,6 +313,14 @@ export class PeerMesh {
       if (decision.collision) {
         this.counters.rollbacks++;
         this.options.mark?.('glare-rollback');
+        // Chromium: an offer rolled back while its own setLocalDescription is still in flight leaves
+        // that connection's ICE agent dead (it never gathers a candidate again, ICE stays "new"
+        // through every restart). Let our offer land and its gathering begin before rolling it back.
+        if (peer.makingOffer && peer.pc.signalingState === 'stable' && peer.ownOffer) {
+          await peer.ownOffer;
+          await gatheringBegun(peer.pc, 1000);
+          trace(peer, `own offer landed before its rollback (gathering ${peer.pc.iceGatheringState})`);
+        }
       }
       if (description.type === 'answer' && peer.pc.signalingState !== 'have-local-offer') return; // a late duplicate
       this.options.mark?.(`${description.type}-received`);
@@ -531,7 +541,12 @@ export class PeerMesh {
     if (this.closed || this.peers.get(peer.id) !== peer) return;
     try {
       peer.makingOffer = true;
-      await peer.pc.setLocalDescription();
+      const made = peer.pc.setLocalDescription();
+      peer.ownOffer = made.then(
+        () => undefined,
+        () => undefined,
+      );
+      await made;
       if (peer.pc.signalingState !== 'have-local-offer') {
         trace(peer, `offer not made: ${peer.pc.signalingState}`);
         return;
@@ -718,6 +733,24 @@ function ufragOf(d: { sdp?: string } | null | undefined) {
 function keepStray(peer: Peer, candidate: RTCIceCandidateInit) {
   peer.strayCandidates.push(candidate);
   if (peer.strayCandidates.length > MaxStrayCandidates) peer.strayCandidates.splice(0, peer.strayCandidates.length - MaxStrayCandidates);
+}
+
+/** Resolves at the first local candidate (or the end of gathering), or after `capMs`. */
+function gatheringBegun(pc: RTCPeerConnection, capMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      window.clearTimeout(timer);
+      pc.removeEventListener('icecandidate', done);
+      pc.removeEventListener('icegatheringstatechange', onState);
+      resolve();
+    };
+    const onState = () => {
+      if (pc.iceGatheringState === 'complete') done();
+    };
+    const timer = window.setTimeout(done, capMs);
+    pc.addEventListener('icecandidate', done);
+    pc.addEventListener('icegatheringstatechange', onState);
+  });
 }
 
 function round(n: number | undefined) {
