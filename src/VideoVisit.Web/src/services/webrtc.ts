@@ -89,6 +89,8 @@ interface Peer {
   makingOffer: boolean;
   /** Our offer's setLocalDescription while it is in flight (settles either way). */
   ownOffer?: Promise<void>;
+  /** The ICE username fragment of our latest local candidate. */
+  gatheredUfrag?: string;
   ignoreOffer: boolean;
   settingRemoteAnswer: boolean;
   /** An offer we sent was refused by the hub (the other side was away): renegotiate when it is back. */
@@ -313,13 +315,18 @@ export class PeerMesh {
       if (decision.collision) {
         this.counters.rollbacks++;
         this.options.mark?.('glare-rollback');
-        // Chromium: an offer rolled back while its own setLocalDescription is still in flight leaves
-        // that connection's ICE agent dead (it never gathers a candidate again, ICE stays "new"
-        // through every restart). Let our offer land and its gathering begin before rolling it back.
-        if (peer.makingOffer && peer.pc.signalingState === 'stable' && peer.ownOffer) {
-          await peer.ownOffer;
-          await gatheringBegun(peer.pc, 1000);
-          trace(peer, `own offer landed before its rollback (gathering ${peer.pc.iceGatheringState})`);
+        // Chromium: an offer rolled back before it has given its first candidate (its
+        // setLocalDescription still in flight, or gathering only just begun) leaves that
+        // connection's ICE agent dead: it never gathers a candidate again and ICE stays "new"
+        // through every restart. Let our offer land and its first candidate come before the rollback.
+        const inFlight = peer.makingOffer && peer.pc.signalingState === 'stable' && !!peer.ownOffer;
+        if (inFlight) await peer.ownOffer;
+        if (inFlight || peer.pc.signalingState === 'have-local-offer') {
+          const offered = remoteFragments(peer.pc.localDescription ?? {});
+          if (!peer.gatheredUfrag || offered.indexOf(peer.gatheredUfrag) < 0) {
+            await gatheringBegun(peer.pc, 1000);
+            trace(peer, `own offer gave a candidate before its rollback (gathering ${peer.pc.iceGatheringState})`);
+          }
         }
       }
       if (description.type === 'answer' && peer.pc.signalingState !== 'have-local-offer') return; // a late duplicate
@@ -428,6 +435,7 @@ export class PeerMesh {
     };
     pc.onicecandidate = (e) => {
       trace(peer, e.candidate ? `local ice ufrag=${e.candidate.usernameFragment} ${e.candidate.type}` : 'local ice end');
+      if (e.candidate?.usernameFragment) peer.gatheredUfrag = e.candidate.usernameFragment;
       if (e.candidate) void this.send(peer, 'ice', { candidate: e.candidate.toJSON() }).catch(() => undefined);
     };
     pc.onsignalingstatechange = () => trace(peer, `signaling ${pc.signalingState}`);
