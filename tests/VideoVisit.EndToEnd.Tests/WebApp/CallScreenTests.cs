@@ -387,6 +387,7 @@ internal static class Glare
             }
         }
 
+        if (Environment.GetEnvironmentVariable("GLARE_TRACE") == "1") Console.WriteLine("GLARE-PASS " + string.Join(" | ", await Task.WhenAll(StateAsync(a), StateAsync(b))));
         var after = await Task.WhenAll(CountersAsync(a), CountersAsync(b));
         var ignored = after.Sum(c => c.GetProperty("ignoredOffers").GetInt32()) - before.Sum(c => c.GetProperty("ignoredOffers").GetInt32());
         var rolledBack = after.Sum(c => c.GetProperty("rollbacks").GetInt32()) - before.Sum(c => c.GetProperty("rollbacks").GetInt32());

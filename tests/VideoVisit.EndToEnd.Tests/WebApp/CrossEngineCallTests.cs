@@ -94,4 +94,62 @@ public sealed class CrossEngineCallTests(ChromiumFixture chromium, FirefoxFixtur
 
         await Glare.ForceAsync(patient, nurse);
     }
+
+    /// <summary>
+    /// The last resort for a connection that ICE restarts cannot bring back (one that stays unconnected
+    /// for 12 s is given up): the side that gives up makes a new RTCPeerConnection, and its offer makes
+    /// the other side do the same, once from one side and once from both at the same moment.
+    /// </summary>
+    [Fact]
+    public async Task AConnectionGivenUpIsMadeAnewOnBothSides()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await using var patientContext = await NewFirefoxContextAsync();
+        await using var nurseContext = await NewContextAsync(chromium.Browser);
+
+        var patient = await OpenAsAsync(patientContext, server, "patient-1", "/visit/appt-1");
+        await BeginVideoVisitAsync(patient);
+        var nurse = await OpenConsoleVisitAsync(nurseContext, server, "nurse-1", "appt-1");
+        await nurse.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
+        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
+
+        var first = await Renewal.ConnectionIdsAsync(patient, nurse);
+        await patient.EvaluateAsync("() => window.__videovisitCall.renewConnections()");
+        var second = await Renewal.WaitMadeAnewAsync(patient, nurse, first);
+
+        await Task.WhenAll(patient.EvaluateAsync("() => window.__videovisitCall.renewConnections()"), nurse.EvaluateAsync("() => window.__videovisitCall.renewConnections()"));
+        await Renewal.WaitMadeAnewAsync(patient, nurse, second);
+    }
+}
+
+/// <summary>Connections made anew: both sides must end on new RTCPeerConnections, connected, with video.</summary>
+internal static class Renewal
+{
+    public static async Task<string[]> ConnectionIdsAsync(IPage a, IPage b) =>
+        await Task.WhenAll(a.EvaluateAsync<string>("() => window.__videovisitCall.negotiationState().peers[0].conn"), b.EvaluateAsync<string>("() => window.__videovisitCall.negotiationState().peers[0].conn"));
+
+    public static async Task<string[]> WaitMadeAnewAsync(IPage a, IPage b, string[] before)
+    {
+        var pages = new[] { a, b };
+        for (var i = 0; i < pages.Length; i++)
+        {
+            try
+            {
+                await pages[i].WaitForFunctionAsync(
+                    "before => { const s = window.__videovisitCall.negotiationState(); return s.peers.length === 1 && s.peers[0].conn !== before; }",
+                    before[i], new() { Timeout = WaitMs });
+                await pages[i].WaitForFunctionAsync("() => window.__videovisitCall.peers().every(p => p.connectionState === 'connected')", null, new() { Timeout = WaitMs });
+            }
+            catch (TimeoutException)
+            {
+                var states = await Task.WhenAll(a.EvaluateAsync<System.Text.Json.JsonElement>("() => window.__videovisitCall.negotiationState()"), b.EvaluateAsync<System.Text.Json.JsonElement>("() => window.__videovisitCall.negotiationState()"));
+                throw new TimeoutException($"page {i + 1} has no new connected connection; negotiation: {string.Join(" | ", states.Select(s => s.GetRawText()))}");
+            }
+        }
+
+        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(a, 1), WaitForRemoteVideosPlayingAsync(b, 1));
+        var counters = await Task.WhenAll(a.EvaluateAsync<int>("() => window.__videovisitCall.negotiation().renewedConnections"), b.EvaluateAsync<int>("() => window.__videovisitCall.negotiation().renewedConnections"));
+        Assert.All(counters, c => Assert.True(c >= 1, $"renewed connections: {string.Join(", ", counters)}"));
+        return await ConnectionIdsAsync(a, b);
+    }
 }

@@ -6,7 +6,7 @@
 // so a reloaded page is recognised by its first offer and its connection replaced at once.
 import { createLogger } from './log';
 import type { SignalKind, SignalMessage } from './hub';
-import { isPolite, onDescription, sessionAction } from './negotiation';
+import { connectionAction, isPolite, onDescription, sessionAction, shouldRenew } from './negotiation';
 import {
   classify,
   initialPlan,
@@ -65,6 +65,9 @@ export interface MeshOptions {
 interface Envelope {
   session?: string;
   to?: string | null;
+  /** The sender's RTCPeerConnection, and ours that the signal is meant for (once known). */
+  conn?: string;
+  toConn?: string | null;
   description?: RTCSessionDescriptionInit;
   candidate?: RTCIceCandidateInit | null;
   /** The id of the sender's screen-share stream, or null when it shares nothing. */
@@ -74,10 +77,20 @@ interface Envelope {
 interface Peer {
   id: string;
   pc: RTCPeerConnection;
+  /** This connection's id; a connection made anew gets a new one. */
+  conn: string;
+  /** The other side's connection we negotiate with, once heard from. */
+  remoteConn?: string;
+  /** When the connection was made or last stopped being connected; undefined while connected. */
+  notConnectedSince?: number;
   polite: boolean;
   remoteSession?: string;
   remoteScreenId: string | null;
   makingOffer: boolean;
+  /** Our offer's setLocalDescription while it is in flight (settles either way). */
+  ownOffer?: Promise<void>;
+  /** The ICE username fragment of our latest local candidate. */
+  gatheredUfrag?: string;
   ignoreOffer: boolean;
   settingRemoteAnswer: boolean;
   /** An offer we sent was refused by the hub (the other side was away): renegotiate when it is back. */
@@ -91,6 +104,9 @@ interface Peer {
    */
   strayCandidates: RTCIceCandidateInit[];
   plan: SendPlan;
+  /** What happened on this connection, newest last and bounded, for a failing test to print. */
+  trace: string[];
+  createdAt: number;
   lastCounters?: { received: number; lost: number };
   lastReceived?: Map<string, number>;
   info: PeerInfo;
@@ -103,6 +119,8 @@ export interface NegotiationCounters {
   ignoredOffers: number;
   rollbacks: number;
   replacedSessions: number;
+  /** Connections given up and made anew (by us, or because the other side did). */
+  renewedConnections: number;
 }
 
 function newSession() {
@@ -111,15 +129,23 @@ function newSession() {
 
 export class PeerMesh {
   readonly session = newSession();
-  readonly counters: NegotiationCounters = { offersSent: 0, collisions: 0, ignoredOffers: 0, rollbacks: 0, replacedSessions: 0 };
+  readonly counters: NegotiationCounters = { offersSent: 0, collisions: 0, ignoredOffers: 0, rollbacks: 0, replacedSessions: 0, renewedConnections: 0 };
   private readonly peers = new Map<string, Peer>();
   private readonly retired = new Map<string, Set<string>>();
+  /** The other sides' connections we have left: their late signals are dropped. */
+  private readonly retiredConnections = new Set<string>();
+  /** Connections made anew per participant since the pair was last connected (for the back-off). */
+  private readonly renewals = new Map<string, number>();
   private readonly lastStates = new Map<string, string>();
   private screen: { track: MediaStreamTrack; stream: MediaStream } | null = null;
   private incoming: Promise<void> = Promise.resolve();
   private held: SignalMessage[] | null = null;
   private statsTimer: number;
   private closed = false;
+  /** Connections made and dropped, for a failing test to print. */
+  private readonly events: string[] = [];
+  /** The traces of the last connections made anew, for a failing test to print. */
+  private readonly previous: Array<{ id: string; conn: string; trace: string[] }> = [];
 
   constructor(private readonly options: MeshOptions) {
     this.statsTimer = window.setInterval(() => void this.pollStats(), 2000);
@@ -147,6 +173,8 @@ export class PeerMesh {
       }
       // Back from an absence during which our offers may have been refused: negotiate again.
       const cameBack = before === 'reconnecting' && peer.pc.connectionState !== 'connected';
+      // An ICE restart gets its full time before the connection would be made anew.
+      if (cameBack) peer.notConnectedSince = Date.now();
       if (peer.offerLost || cameBack) void this.renegotiate(peer, true);
     }
   }
@@ -174,14 +202,23 @@ export class PeerMesh {
   negotiationState() {
     return {
       closed: this.closed,
+      session: this.session.slice(0, 8),
+      events: this.events,
+      previous: this.previous,
       held: this.held?.length ?? null,
       peers: [...this.peers.values()].map((p) => ({
         id: p.id,
+        conn: p.conn.slice(0, 8),
+        remoteConn: p.remoteConn?.slice(0, 8),
         signalingState: p.pc.signalingState,
         iceConnectionState: p.pc.iceConnectionState,
         makingOffer: p.makingOffer,
         polite: p.polite,
         offerLost: p.offerLost,
+        localUfrag: remoteFragments(p.pc.localDescription ?? {}).join(','),
+        remoteUfrag: remoteFragments(p.pc.remoteDescription ?? {}).join(','),
+        strays: p.strayCandidates.map((c) => c.usernameFragment).join(','),
+        trace: p.trace,
       })),
     };
   }
@@ -195,6 +232,11 @@ export class PeerMesh {
     const queued = this.held ?? [];
     this.held = null;
     for (const m of queued) void this.handleSignal(m);
+  }
+
+  /** Test hook: give up every connection and make it anew now, as a stuck one is after `RenewAfterMs`. */
+  renewAll() {
+    for (const peer of [...this.peers.values()]) this.renew(peer, 'asked');
   }
 
   /** Renegotiate every connection now (an ICE restart), as a network change does. */
@@ -229,17 +271,29 @@ export class PeerMesh {
     const envelope = parseEnvelope(message.payload);
     const existing = this.peers.get(from);
     const action = sessionAction(this.session, existing?.remoteSession, envelope, this.retired.get(from));
-    if (action === 'stale') return;
+    if (action === 'stale') {
+      if (existing) trace(existing, `stale ${message.kind} from ${envelope.session?.slice(0, 8)} to ${envelope.to?.slice(0, 8)}`);
+      return;
+    }
     if (action === 'replace' && existing) {
       // The other side has a new page (it reloaded and resumed its seat): the connection to its
       // previous page is dead; start afresh instead of renegotiating it.
       this.counters.replacedSessions++;
       this.drop(from);
     }
+    const current = this.peers.get(from);
+    const connection = connectionAction(current?.conn, current?.remoteConn, message.kind, envelope, this.retiredConnections);
+    if (connection === 'stale') {
+      if (current) trace(current, `stale ${message.kind} from connection ${envelope.conn?.slice(0, 8)} to ${envelope.toConn?.slice(0, 8)}`);
+      return;
+    }
+    // The other side gave up its connection and made a new one: so do we, and take its offer there.
+    if (connection === 'renew' && current) this.renew(current, 'the other side made a new connection');
     // Only an offer may open a connection we do not hold; anything else is from a closed one.
     if (!this.peers.has(from) && message.kind !== 'offer') return;
     const peer = this.peers.get(from) ?? this.create(from);
     if (envelope.session) peer.remoteSession = envelope.session;
+    if (envelope.conn) peer.remoteConn = envelope.conn;
 
     if (message.kind === 'offer' || message.kind === 'answer') {
       const description = envelope.description;
@@ -251,6 +305,7 @@ export class PeerMesh {
         settingRemoteAnswer: peer.settingRemoteAnswer,
       });
       if (decision.collision) this.counters.collisions++;
+      trace(peer, `recv ${description.type} ufrag=${ufragOf(description)} in ${peer.pc.signalingState}${peer.makingOffer ? ' making' : ''} -> ${decision.action}${decision.collision ? ' (glare)' : ''}`);
       peer.ignoreOffer = decision.action === 'ignore';
       if (peer.ignoreOffer) {
         this.counters.ignoredOffers++;
@@ -260,6 +315,19 @@ export class PeerMesh {
       if (decision.collision) {
         this.counters.rollbacks++;
         this.options.mark?.('glare-rollback');
+        // Chromium: an offer rolled back before it has given its first candidate (its
+        // setLocalDescription still in flight, or gathering only just begun) leaves that
+        // connection's ICE agent dead: it never gathers a candidate again and ICE stays "new"
+        // through every restart. Let our offer land and its first candidate come before the rollback.
+        const inFlight = peer.makingOffer && peer.pc.signalingState === 'stable' && !!peer.ownOffer;
+        if (inFlight) await peer.ownOffer;
+        if (inFlight || peer.pc.signalingState === 'have-local-offer') {
+          const offered = remoteFragments(peer.pc.localDescription ?? {});
+          if (!peer.gatheredUfrag || offered.indexOf(peer.gatheredUfrag) < 0) {
+            await gatheringBegun(peer.pc, 1000);
+            trace(peer, `own offer gave a candidate before its rollback (gathering ${peer.pc.iceGatheringState})`);
+          }
+        }
       }
       if (description.type === 'answer' && peer.pc.signalingState !== 'have-local-offer') return; // a late duplicate
       this.options.mark?.(`${description.type}-received`);
@@ -275,6 +343,7 @@ export class PeerMesh {
       if (description.type === 'offer') {
         this.addLocalTracks(peer);
         await peer.pc.setLocalDescription();
+        trace(peer, `send answer ufrag=${ufragOf(peer.pc.localDescription)}`);
         await this.send(peer, 'answer', { description: describe(peer.pc.localDescription) });
         this.options.mark?.('answer-sent');
       }
@@ -285,12 +354,15 @@ export class PeerMesh {
       const candidate = envelope.candidate;
       const fragment = candidate.usernameFragment;
       if (fragment && peer.pc.remoteDescription && remoteFragments(peer.pc.remoteDescription).indexOf(fragment) < 0) {
+        trace(peer, `recv ice ufrag=${fragment} kept (remote ${ufragOf(peer.pc.remoteDescription)})`);
         keepStray(peer, candidate);
         return;
       }
       try {
         await peer.pc.addIceCandidate(candidate);
+        trace(peer, `recv ice ufrag=${fragment} added`);
       } catch (e) {
+        trace(peer, `recv ice ufrag=${fragment} failed: ${(e as Error).message}`);
         // Candidates of an offer we ignored are expected to fail; they are kept in case an answer
         // with their credentials follows.
         if (fragment) keepStray(peer, candidate);
@@ -306,6 +378,7 @@ export class PeerMesh {
     const fragments = remoteFragments(description);
     const now = peer.strayCandidates.filter((c) => c.usernameFragment && fragments.indexOf(c.usernameFragment) >= 0);
     peer.strayCandidates = peer.strayCandidates.filter((c) => now.indexOf(c) < 0);
+    if (now.length) trace(peer, `adding ${now.length} kept ice ufrag=${now[0].usernameFragment}`);
     for (const candidate of now) {
       await peer.pc.addIceCandidate(candidate).catch((e) => log.warn('addIceCandidate (kept)', (e as Error).message));
     }
@@ -324,6 +397,7 @@ export class PeerMesh {
   }
 
   private create(id: string): Peer {
+    this.events.push(`${Date.now() % 1_000_000} create ${id}`);
     const pc = new RTCPeerConnection({
       iceServers: this.options.iceServers,
       iceTransportPolicy: this.options.relayOnly ? 'relay' : 'all',
@@ -331,6 +405,8 @@ export class PeerMesh {
     const peer: Peer = {
       id,
       pc,
+      conn: newSession(),
+      notConnectedSince: Date.now(),
       polite: isPolite(this.options.selfId, id),
       remoteScreenId: null,
       makingOffer: false,
@@ -339,6 +415,8 @@ export class PeerMesh {
       offerLost: false,
       strayCandidates: [],
       plan: initialPlan,
+      trace: [],
+      createdAt: Date.now() % 1_000_000,
       info: {
         participantId: id,
         connectionState: 'new',
@@ -351,11 +429,21 @@ export class PeerMesh {
       },
     };
     this.peers.set(id, peer);
-    pc.onnegotiationneeded = () => void this.offer(peer);
+    pc.onnegotiationneeded = () => {
+      trace(peer, `negotiationneeded in ${pc.signalingState}`);
+      void this.offer(peer);
+    };
     pc.onicecandidate = (e) => {
+      trace(peer, e.candidate ? `local ice ufrag=${e.candidate.usernameFragment} ${e.candidate.type}` : 'local ice end');
+      if (e.candidate?.usernameFragment) peer.gatheredUfrag = e.candidate.usernameFragment;
       if (e.candidate) void this.send(peer, 'ice', { candidate: e.candidate.toJSON() }).catch(() => undefined);
     };
-    pc.oniceconnectionstatechange = () => this.options.mark?.(`ice-${pc.iceConnectionState}`);
+    pc.onsignalingstatechange = () => trace(peer, `signaling ${pc.signalingState}`);
+    pc.onicegatheringstatechange = () => trace(peer, `gathering ${pc.iceGatheringState}`);
+    pc.oniceconnectionstatechange = () => {
+      trace(peer, `ice ${pc.iceConnectionState}`);
+      this.options.mark?.(`ice-${pc.iceConnectionState}`);
+    };
     pc.ontrack = (e) => {
       this.options.mark?.('track');
       const stream = e.streams[0];
@@ -370,6 +458,12 @@ export class PeerMesh {
     };
     pc.onconnectionstatechange = () => {
       const state = pc.connectionState;
+      trace(peer, `connection ${state}`);
+      if (state === 'connected') {
+        peer.notConnectedSince = undefined;
+        this.renewals.delete(peer.id);
+      }
+      else peer.notConnectedSince ??= Date.now();
       peer.info = {
         ...peer.info,
         connectionState: state,
@@ -455,14 +549,24 @@ export class PeerMesh {
     if (this.closed || this.peers.get(peer.id) !== peer) return;
     try {
       peer.makingOffer = true;
-      await peer.pc.setLocalDescription();
-      if (peer.pc.signalingState !== 'have-local-offer') return;
+      const made = peer.pc.setLocalDescription();
+      peer.ownOffer = made.then(
+        () => undefined,
+        () => undefined,
+      );
+      await made;
+      if (peer.pc.signalingState !== 'have-local-offer') {
+        trace(peer, `offer not made: ${peer.pc.signalingState}`);
+        return;
+      }
+      trace(peer, `send offer ufrag=${ufragOf(peer.pc.localDescription)}`);
       this.counters.offersSent++;
       await this.send(peer, 'offer', { description: describe(peer.pc.localDescription) });
       peer.offerLost = false;
       this.options.mark?.('offer-sent');
     } catch (e) {
       // The hub refused it (the other side is away) or the connection closed meanwhile.
+      trace(peer, `offer failed: ${(e as Error).message}`);
       peer.offerLost = true;
       log.warn('offer failed', (e as Error).message);
     } finally {
@@ -477,6 +581,7 @@ export class PeerMesh {
       await peer.pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
     }
     peer.offerLost = false;
+    trace(peer, `restartIce in ${peer.pc.signalingState}`);
     this.options.mark?.('ice-restart');
     peer.pc.restartIce();
   }
@@ -486,15 +591,19 @@ export class PeerMesh {
       ...body,
       session: this.session,
       to: peer.remoteSession ?? null,
+      conn: peer.conn,
+      toConn: peer.remoteConn ?? null,
       ...(body.description ? { screen: this.screen && peer.screenSender ? this.screen.stream.id : null } : {}),
     };
     return this.options.send(peer.id, kind, envelope);
   }
 
-  private drop(id: string) {
+  private drop(id: string, retireSession = true) {
     const peer = this.peers.get(id);
     if (!peer) return;
-    if (peer.remoteSession) {
+    this.events.push(`${Date.now() % 1_000_000} drop ${id} ${peer.pc.connectionState}`);
+    if (peer.remoteConn) this.retiredConnections.add(peer.remoteConn);
+    if (peer.remoteSession && retireSession) {
       const retired = this.retired.get(id) ?? new Set<string>();
       retired.add(peer.remoteSession);
       this.retired.set(id, retired);
@@ -504,12 +613,50 @@ export class PeerMesh {
     peer.pc.ontrack = null;
     peer.pc.onconnectionstatechange = null;
     peer.pc.oniceconnectionstatechange = null;
+    peer.pc.onsignalingstatechange = null;
+    peer.pc.onicegatheringstatechange = null;
     peer.pc.close();
     this.peers.delete(id);
     this.options.onChange();
   }
 
+  /**
+   * Gives up a connection and makes a new one to the same page (same session): the last resort for
+   * one that ICE restarts did not bring back. The new connection's offer names a new connection id,
+   * so the other side makes a new one too.
+   */
+  private renew(peer: Peer, why: string) {
+    if (this.closed || this.peers.get(peer.id) !== peer) return;
+    this.counters.renewedConnections++;
+    this.renewals.set(peer.id, (this.renewals.get(peer.id) ?? 0) + 1);
+    this.events.push(`${Date.now() % 1_000_000} renew ${peer.id}: ${why}`);
+    log.info('connection made anew', why);
+    this.options.mark?.('connection-renewed');
+    const session = peer.remoteSession;
+    this.previous.push({ id: peer.id, conn: peer.conn.slice(0, 8), trace: peer.trace });
+    if (this.previous.length > 2) this.previous.shift();
+    this.drop(peer.id, false);
+    const next = this.create(peer.id);
+    next.remoteSession = session;
+  }
+
+  /** Connections that stayed unconnected too long although the other side is in the call. */
+  private renewStuck() {
+    const now = Date.now();
+    for (const peer of [...this.peers.values()]) {
+      const stuck = shouldRenew({
+        notConnectedSince: peer.notConnectedSince,
+        now,
+        otherAdmitted: this.lastStates.get(peer.id) === 'admitted',
+        closed: this.closed || peer.pc.signalingState === 'closed',
+        renewals: this.renewals.get(peer.id),
+      });
+      if (stuck) this.renew(peer, `not connected for ${Math.round((now - (peer.notConnectedSince ?? now)) / 1000)} s (${peer.pc.connectionState})`);
+    }
+  }
+
   private async pollStats() {
+    this.renewStuck();
     let changed = false;
     const count = this.peers.size;
     for (const peer of this.peers.values()) {
@@ -579,10 +726,39 @@ export function remoteFragments(description: { sdp?: string }): string[] {
 }
 
 const MaxStrayCandidates = 64;
+const MaxTrace = 200;
+
+/** One line in a connection's trace (ICE ufrags and states only: no addresses, no SDP). */
+function trace(peer: Peer, line: string) {
+  peer.trace.push(`${Date.now() % 1_000_000} ${line}`);
+  if (peer.trace.length > MaxTrace) peer.trace.splice(0, peer.trace.length - MaxTrace);
+}
+
+function ufragOf(d: { sdp?: string } | null | undefined) {
+  return remoteFragments(d ?? {}).join(',');
+}
 
 function keepStray(peer: Peer, candidate: RTCIceCandidateInit) {
   peer.strayCandidates.push(candidate);
   if (peer.strayCandidates.length > MaxStrayCandidates) peer.strayCandidates.splice(0, peer.strayCandidates.length - MaxStrayCandidates);
+}
+
+/** Resolves at the first local candidate (or the end of gathering), or after `capMs`. */
+function gatheringBegun(pc: RTCPeerConnection, capMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      window.clearTimeout(timer);
+      pc.removeEventListener('icecandidate', done);
+      pc.removeEventListener('icegatheringstatechange', onState);
+      resolve();
+    };
+    const onState = () => {
+      if (pc.iceGatheringState === 'complete') done();
+    };
+    const timer = window.setTimeout(done, capMs);
+    pc.addEventListener('icecandidate', done);
+    pc.addEventListener('icegatheringstatechange', onState);
+  });
 }
 
 function round(n: number | undefined) {

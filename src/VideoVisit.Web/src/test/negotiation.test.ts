@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPolite, onDescription, sessionAction } from '../services/negotiation';
+import { connectionAction, isPolite, onDescription, renewAfter, RenewAfterMs, sessionAction, shouldRenew } from '../services/negotiation';
 
 const stable = { makingOffer: false, signalingState: 'stable' as RTCSignalingState, settingRemoteAnswer: false };
 
@@ -48,5 +48,55 @@ describe('sessions', () => {
   it('drops signals meant for another session of ours, and late ones from a retired session', () => {
     expect(sessionAction('mine', 'old', { session: 'old', to: 'my-previous-page' })).toBe('stale');
     expect(sessionAction('mine', 'new', { session: 'old', to: null }, new Set(['old']))).toBe('stale');
+  });
+});
+
+describe('connections made anew', () => {
+  it('takes the first connection it hears from, and signals of the one it knows', () => {
+    expect(connectionAction('mine', undefined, 'offer', { conn: 'theirs', toConn: null })).toBe('same');
+    expect(connectionAction('mine', 'theirs', 'ice', { conn: 'theirs', toConn: 'mine' })).toBe('same');
+    expect(connectionAction(undefined, undefined, 'offer', { conn: 'theirs', toConn: null })).toBe('same');
+  });
+
+  it('makes a new connection when the other side offers from a new one', () => {
+    expect(connectionAction('mine', 'old', 'offer', { conn: 'new', toConn: 'mine' })).toBe('renew');
+    expect(connectionAction('mine', 'old', 'offer', { conn: 'new', toConn: null })).toBe('renew');
+  });
+
+  it('drops anything but an offer from a connection it does not know', () => {
+    expect(connectionAction('mine', 'old', 'answer', { conn: 'new', toConn: 'mine' })).toBe('stale');
+    expect(connectionAction('mine', 'old', 'ice', { conn: 'new', toConn: null })).toBe('stale');
+  });
+
+  it('drops signals meant for a connection of ours that is gone, and late ones from one it left', () => {
+    expect(connectionAction('mine', 'theirs', 'ice', { conn: 'theirs', toConn: 'my-previous' })).toBe('stale');
+    expect(connectionAction(undefined, undefined, 'offer', { conn: 'theirs', toConn: 'my-previous' })).toBe('stale');
+    expect(connectionAction('mine', undefined, 'ice', { conn: 'left', toConn: null }, new Set(['left']))).toBe('stale');
+  });
+
+  it('both sides giving up at once meet on their new connections', () => {
+    // Each side's new connection knows nothing of the other's yet: the offers meet as ordinary glare.
+    expect(connectionAction('a2', undefined, 'offer', { conn: 'b2', toConn: null }, new Set(['b1']))).toBe('same');
+    expect(connectionAction('b2', undefined, 'offer', { conn: 'a2', toConn: null }, new Set(['a1']))).toBe('same');
+  });
+
+  it('accepts signals without connection ids', () => {
+    expect(connectionAction('mine', 'theirs', 'offer', {})).toBe('same');
+  });
+
+  it('makes a connection anew only after it has been unconnected long enough, with the other side in the call', () => {
+    const base = { now: 100_000, otherAdmitted: true, closed: false };
+    expect(shouldRenew({ ...base, notConnectedSince: undefined })).toBe(false);
+    expect(shouldRenew({ ...base, notConnectedSince: base.now - RenewAfterMs + 1 })).toBe(false);
+    expect(shouldRenew({ ...base, notConnectedSince: base.now - RenewAfterMs })).toBe(true);
+    expect(shouldRenew({ ...base, notConnectedSince: 0, otherAdmitted: false })).toBe(false);
+    expect(shouldRenew({ ...base, notConnectedSince: 0, closed: true })).toBe(false);
+  });
+
+  it('waits twice as long after each new connection that did not connect either, up to 96 s', () => {
+    expect([0, 1, 2, 3, 4, 10].map(renewAfter)).toEqual([12_000, 24_000, 48_000, 96_000, 96_000, 96_000]);
+    const since = 0;
+    expect(shouldRenew({ notConnectedSince: since, now: 20_000, otherAdmitted: true, closed: false, renewals: 1 })).toBe(false);
+    expect(shouldRenew({ notConnectedSince: since, now: 24_000, otherAdmitted: true, closed: false, renewals: 1 })).toBe(true);
   });
 });

@@ -22,6 +22,8 @@ export interface CallDebug {
   /** Test hooks: hold incoming signals, and renegotiate every connection now. */
   holdSignals: (hold: boolean) => void;
   renegotiate: () => void;
+  /** Test hook: give up every connection and make it anew (the last resort for a stuck one). */
+  renewConnections: () => void;
   /** Test hook: every connection is between negotiations (signaling state stable). */
   stable: () => boolean;
   /** Test hook: each connection's signaling state, for a failing test to print. */
@@ -45,6 +47,7 @@ const debug: CallDebug = {
   negotiation: () => null,
   holdSignals: () => undefined,
   renegotiate: () => undefined,
+  renewConnections: () => undefined,
   stable: () => false,
   negotiationState: () => null,
   screen: () => null,
@@ -53,6 +56,8 @@ const mark = (name: string) => {
   debug.marks[name] ??= performance.now();
 };
 window.__videovisitCall = debug;
+/** When each mesh of this page was made (a test prints it when negotiation does not settle). */
+const meshesMade: number[] = [];
 
 export function recordFirstFrame(participantId: string) {
   if (debug.firstRemoteFrameAt[participantId] === undefined) debug.firstRemoteFrameAt[participantId] = performance.now();
@@ -131,8 +136,10 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
       debug.negotiation = () => (created ? { ...created.counters } : null);
       debug.holdSignals = (hold) => created?.holdSignals(hold);
       debug.stable = () => created?.isStable() ?? false;
-      debug.negotiationState = () => created?.negotiationState() ?? null;
+      meshesMade.push(Date.now() % 1_000_000);
+      debug.negotiationState = () => (created ? { meshesMade, ...created.negotiationState() } : null);
       debug.renegotiate = () => created?.restartIce();
+      debug.renewConnections = () => created?.renewAll();
       for (const m of pending.current.splice(0)) void created.handleSignal(m);
       setPeers(created.list());
       setMeshVersion((v) => v + 1);
