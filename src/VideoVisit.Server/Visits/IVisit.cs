@@ -51,9 +51,11 @@ public interface IVisit
 }
 
 /// <summary>Where <see cref="IVisit.RouteSignal"/> sends a signal: from the sender's seat to the target's connection.</summary>
+[Orleans.Immutable]
 public sealed record SignalRoute(string FromParticipantId, string ToConnectionId);
 
 /// <summary>A visit's status and who holds a seat in it (waiting, admitted or reconnecting).</summary>
+[Orleans.Immutable]
 public sealed record VisitInfo(string VisitId, string AppointmentId, VisitStatus Status, IReadOnlyList<string> SeatHolderIds);
 
 /// <summary>Finds the visit of an appointment slot (opening it the first time) and a visit by id.</summary>

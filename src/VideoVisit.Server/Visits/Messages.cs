@@ -3,12 +3,14 @@ using System.Text.Json;
 namespace VideoVisit.Server.Visits;
 
 /// <summary>Returned by <c>BeginVisit</c>.</summary>
+[Orleans.Immutable]
 public sealed record BeginVisitResult(string VisitId, string ParticipantId, string State);
 
 /// <summary>The <c>Signal</c> event: offer, answer, ICE candidate or restart, passed through untouched.</summary>
 public sealed record SignalMessage(string VisitId, string FromParticipantId, string Kind, JsonElement Payload);
 
 /// <summary>The <c>ChatMessage</c> event.</summary>
+[Orleans.Immutable]
 public sealed record ChatMessage(string VisitId, string MessageId, string ClientMessageId, string FromParticipantId, string FromDisplayName, string Text, DateTimeOffset SentAt);
 
 /// <summary>The <c>Removed</c> event: <paramref name="Reason"/> is <c>removed</c> (by the professional) or <c>replaced</c> (the same person joined from another tab or device).</summary>
@@ -50,4 +52,5 @@ public sealed record ParticipantView(
 public sealed record PersonRef(string Id, string DisplayName);
 
 /// <summary>The device-check result as the professional sees it: the machine state and one short line.</summary>
+[Orleans.Immutable]
 public sealed record PrecheckSummary(string State, string Summary, DateTimeOffset ReportedAt);

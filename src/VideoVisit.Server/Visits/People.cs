@@ -1,6 +1,7 @@
 namespace VideoVisit.Server.Visits;
 
 /// <summary>A person known to the service: a patient, or a professional when <see cref="UnitId"/> is set.</summary>
+[Orleans.Immutable]
 public sealed record Person(string Id, string DisplayName, string? UnitId = null, DateOnly? BirthDate = null, string? NonDisclosureHolderId = null)
 {
     public bool IsProfessional => UnitId is not null;
@@ -50,6 +51,7 @@ public enum AppointmentStatus
     EnteredInError,
 }
 
+[Orleans.Immutable]
 public sealed record Appointment(
     string Id,
     DateTimeOffset Start,
