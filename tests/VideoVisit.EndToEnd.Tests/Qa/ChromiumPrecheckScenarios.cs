@@ -210,16 +210,17 @@ public sealed class ChromiumPrecheckScenarios(ChromiumFixture chromium, QaServer
     {
         var (page, run) = await OpenAsync("ServerUnreachable", Both);
         await using var _ = page;
-        var playwright = (PlaywrightQaPage)page;
-        await playwright.Page.RouteAsync("**/hubs/**", route => route.AbortAsync("connectionrefused"));
-        // A fresh load of the visit page: the Upcoming page's live hub connection is gone with it.
+        // The app opens the hub as a WebSocket without an HTTP negotiate first, which request routing
+        // does not see: the page's fetch, XMLHttpRequest and WebSocket to /hubs fail instead, installed
+        // before the app's scripts on a fresh load of the visit page.
+        await ((PlaywrightQaPage)page).Page.Context.AddInitScriptAsync(Simulations.HubUnreachable);
         await page.GotoAsync(new Uri(server.BaseAddress, "/visit/appt-1"));
         var offline = await run.WaitForFinishedAsync();
         await run.SaveAsync();
 
         Expect.Outcome(offline, "offline", "blocked", "offline");
 
-        await playwright.Page.UnrouteAllAsync();
+        await page.RunAsync("window.__qaRestoreHub();");
         await page.ClickAsync("[data-testid=precheck-retry]");
         await run.WaitForAsync("(() => { const r = document.querySelector('[data-precheck-state]'); const s = r && r.getAttribute('data-precheck-state'); return s && s !== 'checking' && s !== 'offline' ? s : ''; })()", QaRun.PrecheckTimeout, "the retried precheck");
         var back = await run.OutcomeAsync();
