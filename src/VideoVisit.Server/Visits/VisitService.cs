@@ -353,7 +353,7 @@ public sealed class VisitService
     public async Task RecheckRightsAsync(IReadOnlyCollection<string> personIds)
     {
         var ids = personIds.ToArray();
-        foreach (var visitId in _connections.Values.SelectMany(v => v.Keys).Distinct(StringComparer.Ordinal).ToList())
+        foreach (var visitId in VisitsOfConnections())
         {
             await _visits.Visit(visitId).RecheckRights(ids);
         }
@@ -366,7 +366,7 @@ public sealed class VisitService
     public async Task<(int Answered, int Total)> TouchVisitsOfConnectionsAsync()
     {
         var answered = 0;
-        var visitIds = _connections.Values.SelectMany(v => v.Keys).Distinct(StringComparer.Ordinal).ToList();
+        var visitIds = VisitsOfConnections();
         foreach (var visitId in visitIds)
         {
             try
@@ -387,6 +387,9 @@ public sealed class VisitService
     private static string Name(VisitStatus? status) => status is { } s ? VisitRoom.Name(s) : "not-opened";
 
     private VisitStatus? StatusOf(Appointment appointment) => _visits.StatusOf(appointment);
+
+    /// <summary>The visits this server's connections are in, each once.</summary>
+    private List<string> VisitsOfConnections() => [.. _connections.Values.SelectMany(v => v.Keys).Distinct(StringComparer.Ordinal)];
 
     private void Track(string connectionId, string visitId) =>
         _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[visitId] = 0;

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using VideoVisit.Server.Tests.Integration;
 using VideoVisit.Server.Tests.Store;
 using VideoVisit.Testing;
@@ -20,8 +18,9 @@ public sealed class VisitGrainClusterTests(PostgresFixture postgres)
     {
         await using var redis = await RedisInstance.StartAsync();
         var settings = ClusterSettings(postgres.Instance, PostgresInstance.NewDatabaseName(), redis);
-        await using var a = await VisitServer.StartAsync(settings(FreeTcpPort()));
-        await using var b = await VisitServer.StartAsync(settings(FreeTcpPort()));
+        var siloPorts = ServerProcess.FreeTcpPorts(2);
+        await using var a = await VisitServer.StartAsync(settings(siloPorts[0]));
+        await using var b = await VisitServer.StartAsync(settings(siloPorts[1]));
         await using var nurse = await a.ConnectAsync("nurse-1");
         var patient = await b.ConnectAsync("patient-1");
 
@@ -69,12 +68,5 @@ public sealed class VisitGrainClusterTests(PostgresFixture postgres)
             settings["Cluster:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture);
             return settings;
         };
-    }
-
-    internal static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
