@@ -88,6 +88,18 @@ if [ -f "$results/web-unit.xml" ]; then
   grep -oE '<testcase [^>]*name="[^"]*"[^>]*>[[:space:]]*<failure' "$results/web-unit.xml" \
     | grep -oE ' name="[^"]*"' | sed -e 's/^ name="/FAILED (Vitest): /' -e 's/"$//' || true
 fi
+# Why each failed: the first lines of its message, so the tail of a CI log says it.
+if command -v python3 >/dev/null 2>&1; then
+  python3 - "$results" <<'PY' || true
+import glob, os, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for trx in sorted(glob.glob(os.path.join(sys.argv[1], "*.trx"))):
+    for r in ET.parse(trx).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
+        message = r.find("t:Output/t:ErrorInfo/t:Message", ns)
+        lines = (message.text or "").strip().splitlines() if message is not None else []
+        print("WHY " + r.get("testName", "?") + ": " + " | ".join(l.strip() for l in lines[:4])[:600])
+PY
+fi
 [ -f "$results/flaky.txt" ] && cat "$results/flaky.txt"
 if [ "$status" -ne 0 ]; then echo "SOME TESTS FAILED"; else echo "ALL TESTS PASSED"; fi
 exit "$status"

@@ -32,7 +32,7 @@ internal sealed partial class CatalogChanges(
             {
                 if (after.IsCancelled && before?.IsCancelled != true)
                 {
-                    await visits.AppointmentChangedAsync(after);
+                    await visits.AppointmentChangedAsync(before, after);
                 }
             }
 

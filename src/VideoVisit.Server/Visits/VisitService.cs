@@ -332,17 +332,25 @@ public sealed class VisitService
 
     /// <summary>
     /// The clinic's system changed an appointment: when it was cancelled, its open visit ends for
-    /// everyone in it and waiting, with the reason. (A moved appointment needs nothing here: its next
-    /// visit belongs to the new slot.)
+    /// everyone in it and waiting, with the reason. The visit is found by the slot it was opened for
+    /// (<paramref name="before"/>), so a cancellation that also moves the time still ends it. (A moved
+    /// appointment that is not cancelled needs nothing here: its next visit belongs to the new slot.)
     /// </summary>
-    public async Task AppointmentChangedAsync(Appointment appointment)
+    public async Task AppointmentChangedAsync(Appointment? before, Appointment after)
     {
-        if (!appointment.IsCancelled || await _visits.FindAsync(appointment) is not { } visitId)
+        if (!after.IsCancelled)
         {
             return;
         }
 
-        await _visits.Visit(visitId).EndBecause("appointment-cancelled", CancelledMessage);
+        var slots = before is null || before.Start == after.Start ? [after] : new[] { before, after };
+        foreach (var slot in slots)
+        {
+            if (await _visits.FindAsync(slot) is { } visitId)
+            {
+                await _visits.Visit(visitId).EndBecause("appointment-cancelled", CancelledMessage);
+            }
+        }
     }
 
     /// <summary>

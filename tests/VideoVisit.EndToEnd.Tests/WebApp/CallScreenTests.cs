@@ -239,11 +239,21 @@ public sealed class CallScreenTests(ChromiumFixture chromium) : IClassFixture<Ch
         });
 
         var fallback = patient.Locator("[data-testid=audio-only]");
-        await fallback.WaitForAsync(new() { Timeout = 60_000 });
+        var throttledAt = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await fallback.WaitForAsync(new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"no fallback to audio: patient {await DiagnosticsAsync(patient)}, doctor {await DiagnosticsAsync(doctor)}", e);
+        }
+
+        Console.WriteLine($"audio fallback {throttledAt.ElapsedMilliseconds} ms after the network was throttled");
         Assert.Contains("audio", await fallback.TextContentAsync(new() { Timeout = WaitMs }), StringComparison.Ordinal);
         var poor = Assert.Single(await PeersAsync(patient));
-        Assert.False(poor.GetProperty("sendingVideo").GetBoolean());
-        Assert.Equal("poor", poor.GetProperty("quality").GetString());
+        Assert.False(poor.GetProperty("sendingVideo").GetBoolean(), poor.ToString());
+        Assert.True(poor.GetProperty("quality").GetString() == "poor", poor.ToString());
         Assert.Equal("poor", await patient.GetAttributeAsync("[data-testid=remote-tile]", "data-quality"));
         Assert.NotEqual("", await patient.GetAttributeAsync("[data-testid=remote-tile]", "data-quality-reason"));
         await ScreenshotAsync(patient, "audio-fallback");
@@ -256,9 +266,11 @@ public sealed class CallScreenTests(ChromiumFixture chromium) : IClassFixture<Ch
             ["uploadThroughput"] = -1,
             ["packetLoss"] = 0,
         });
+        var restoredAt = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             await fallback.WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 60_000 });
+            Console.WriteLine($"video back {restoredAt.ElapsedMilliseconds} ms after the network was restored");
         }
         catch (TimeoutException e)
         {
