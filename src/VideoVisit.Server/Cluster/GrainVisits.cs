@@ -5,7 +5,7 @@ using VideoVisit.Server.Visits;
 namespace VideoVisit.Server.Cluster;
 
 /// <summary><see cref="IVisitDirectory"/> over Orleans: a visit is its grain, a slot's visit is opened by the slot's grain.</summary>
-internal sealed class GrainVisits(IGrainFactory grains, IVisitStore store, ILocalSiloDetails silo) : IVisitDirectory
+internal sealed class GrainVisits(IGrainFactory grains, IVisitStore store, ILocalSiloDetails silo, ActiveVisits active) : IVisitDirectory
 {
     public string? Server { get; } = silo.SiloAddress.ToParsableString();
 
@@ -26,7 +26,10 @@ internal sealed class GrainVisits(IGrainFactory grains, IVisitStore store, ILoca
 
     public VisitStatus? StatusOf(Appointment appointment) => store.FindStatus(appointment.Id, appointment.Start);
 
-    public IVisit Visit(string visitId) => string.IsNullOrEmpty(visitId) ? NoVisit.Instance : grains.GetGrain<IVisitGrain>(visitId);
+    public IVisit Visit(string visitId) =>
+        string.IsNullOrEmpty(visitId) ? NoVisit.Instance
+        : active.TryGet(visitId, out var here) ? here
+        : grains.GetGrain<IVisitGrain>(visitId);
 }
 
 /// <summary>Whether a server (an Orleans silo, as seats record it) has been declared dead by the cluster.</summary>

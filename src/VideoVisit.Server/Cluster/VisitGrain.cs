@@ -8,16 +8,22 @@ namespace VideoVisit.Server.Cluster;
 [Alias("VideoVisit.Visit")]
 public interface IVisitGrain : IGrainWithStringKey, IVisit
 {
+    /// <summary>The cluster declared a server dead: seats held through it start their reconnection grace.</summary>
+    [Alias("ServersChanged")]
+    Task ServersChanged();
 }
 
 /// <summary>
 /// Holds one visit's <see cref="VisitRoom"/> (through <see cref="VisitHost"/>, the same code the rules'
 /// tests run) on one server of the cluster at a time. Activated from the store (status, removals, chat
 /// and seats as the last change wrote them), so after the server running it dies the next call
-/// activates it on another server as it was. Its timer replaces the grace sweeper: seats whose grace
-/// ran out are released, seats held through a server the cluster declared dead start their grace, and
-/// a visit nobody holds a seat in leaves memory. Calls interleave at awaits, as they did on one server;
-/// each change to the room is still applied whole (Orleans runs one turn at a time).
+/// activates it on another server as it was. Its timer replaces the grace sweeper and runs only while
+/// it has work: while a seat is in reconnection grace (released when the grace runs out), and once
+/// after activation (seats held through a server the cluster declared dead start their grace). A
+/// visit nobody holds a seat in leaves memory after the call that emptied it. Calls interleave at
+/// awaits, as they did on one server; each change to the room is still applied whole (Orleans runs
+/// one turn at a time, and the room keeps its lock for the reads <see cref="ActiveVisits"/> makes
+/// from outside the grain).
 /// </summary>
 [Reentrant]
 internal sealed partial class VisitGrain(
@@ -27,9 +33,11 @@ internal sealed partial class VisitGrain(
     IOptions<VisitOptions> options,
     TimeProvider time,
     ServerLiveness liveness,
+    ActiveVisits active,
     ILogger<VisitGrain> log) : Grain, IVisitGrain
 {
     private VisitHost? _host;
+    private IGrainTimer? _timer;
 
     private IVisit Visit => (IVisit?)_host ?? NoVisit.Instance;
 
@@ -44,9 +52,30 @@ internal sealed partial class VisitGrain(
         }
 
         _host = new VisitHost(new VisitRoom(visitId, appointment, store, options.Value, visit.Visit), catalog, notifier, time);
-        var period = TimeSpan.FromMilliseconds(options.Value.GraceSweepMilliseconds);
-        this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
+        active.Activated(visitId, _host, this.AsReference<IVisitGrain>());
+        if (visit.Visit.Seats is { Count: > 0 })
+        {
+            // Seats came back from the store: some may be held through a server that is gone, or be in grace.
+            StartTimer();
+        }
+
         Activated(log, visitId, visit.Visit.Seats?.Count ?? 0);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_host is { } host)
+        {
+            active.Deactivated(host.Room.VisitId, host);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void StartTimer()
+    {
+        var period = TimeSpan.FromMilliseconds(options.Value.GraceSweepMilliseconds);
+        _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
     }
 
     private async Task TickAsync(CancellationToken cancellationToken)
@@ -56,36 +85,92 @@ internal sealed partial class VisitGrain(
             return;
         }
 
+        await CheckServersAsync(host);
+        await host.ExpireGraceAsync();
+        Settle();
+    }
+
+    private async Task CheckServersAsync(VisitHost host)
+    {
         var lost = await host.ServersGoneAsync(liveness.IsGone);
         if (lost > 0)
         {
             ServerGone(log, host.Room.VisitId, lost);
         }
+    }
 
-        await host.ExpireGraceAsync();
-        if (!host.Room.Participants.Any(p => p.IsActive))
+    /// <summary>After each call and tick: the timer runs while a seat is in grace; a visit nobody holds a seat in leaves memory.</summary>
+    private void Settle()
+    {
+        if (_host is not { } host)
         {
-            // Nobody holds a seat: everything is in the store, and the next call activates it again.
+            DeactivateOnIdle();
+            return;
+        }
+
+        if (host.Room.HasSeatsInGrace)
+        {
+            StartTimer();
+            return;
+        }
+
+        _timer?.Dispose();
+        _timer = null;
+        if (!host.Room.HasActiveSeats)
+        {
+            // Everything is in the store, and the next call activates it again.
             DeactivateOnIdle();
         }
     }
 
+    private async Task Then(Task change)
+    {
+        try
+        {
+            await change;
+        }
+        finally
+        {
+            Settle();
+        }
+    }
+
+    private async Task<T> Then<T>(Task<T> change)
+    {
+        try
+        {
+            return await change;
+        }
+        finally
+        {
+            Settle();
+        }
+    }
+
+    public async Task ServersChanged()
+    {
+        if (_host is { } host)
+        {
+            await Then(CheckServersAsync(host));
+        }
+    }
+
     public Task<BeginVisitResult> Join(Person actor, Person? onBehalfOf, ParticipantRole role, string connectionId, string? server) =>
-        Visit.Join(actor, onBehalfOf, role, connectionId, server);
+        Then(Visit.Join(actor, onBehalfOf, role, connectionId, server));
 
-    public Task Admit(string connectionId, string participantId) => Visit.Admit(connectionId, participantId);
+    public Task Admit(string connectionId, string participantId) => Then(Visit.Admit(connectionId, participantId));
 
-    public Task AdmitAll(string connectionId) => Visit.AdmitAll(connectionId);
+    public Task AdmitAll(string connectionId) => Then(Visit.AdmitAll(connectionId));
 
-    public Task ReturnToWaiting(string connectionId, string participantId) => Visit.ReturnToWaiting(connectionId, participantId);
+    public Task ReturnToWaiting(string connectionId, string participantId) => Then(Visit.ReturnToWaiting(connectionId, participantId));
 
-    public Task Remove(string connectionId, string participantId) => Visit.Remove(connectionId, participantId);
+    public Task Remove(string connectionId, string participantId) => Then(Visit.Remove(connectionId, participantId));
 
-    public Task AllowBack(string connectionId, string participantId) => Visit.AllowBack(connectionId, participantId);
+    public Task AllowBack(string connectionId, string participantId) => Then(Visit.AllowBack(connectionId, participantId));
 
-    public Task EndVisit(string connectionId) => Visit.EndVisit(connectionId);
+    public Task EndVisit(string connectionId) => Then(Visit.EndVisit(connectionId));
 
-    public Task Leave(string connectionId) => Visit.Leave(connectionId);
+    public Task Leave(string connectionId) => Then(Visit.Leave(connectionId));
 
     public Task<SignalRoute> RouteSignal(string connectionId, string toParticipantId) => Visit.RouteSignal(connectionId, toParticipantId);
 
@@ -94,15 +179,15 @@ internal sealed partial class VisitGrain(
 
     public Task ReportPrecheck(string connectionId, PrecheckSummary summary, string reportJson) => Visit.ReportPrecheck(connectionId, summary, reportJson);
 
-    public Task Disconnected(string connectionId) => Visit.Disconnected(connectionId);
+    public Task Disconnected(string connectionId) => Then(Visit.Disconnected(connectionId));
 
-    public Task EndBecause(string kind, string message) => Visit.EndBecause(kind, message);
+    public Task EndBecause(string kind, string message) => Then(Visit.EndBecause(kind, message));
 
-    public Task Release(string personId, string reason, string message) => Visit.Release(personId, reason, message);
+    public Task Release(string personId, string reason, string message) => Then(Visit.Release(personId, reason, message));
 
-    public Task RecheckRights(IReadOnlyList<string> personIds) => Visit.RecheckRights(personIds);
+    public Task RecheckRights(IReadOnlyList<string> personIds) => Then(Visit.RecheckRights(personIds));
 
-    public Task<VisitInfo?> Info() => Visit.Info();
+    public Task<VisitInfo?> Info() => Then(Visit.Info());
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "Visit {VisitId} activated with {Seats} stored seats")]
     private static partial void Activated(ILogger logger, string visitId, int seats);

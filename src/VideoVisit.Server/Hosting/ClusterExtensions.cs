@@ -48,7 +48,11 @@ internal static class ClusterExtensions
             if (clustered)
             {
                 var redis = config.GetConnectionString("Redis")!;
-                silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+                silo.UseRedisClustering(o =>
+                {
+                    o.ConfigurationOptions = ConfigurationOptions.Parse(redis);
+                    o.ConfigurationOptions.SocketManager = SocketManager.ThreadPool;
+                });
                 var advertised = config["Cluster:AdvertisedAddress"] is { Length: > 0 } a ? IPAddress.Parse(a) : FirstNonLoopbackIPv4();
                 var siloPort = config.GetValue("Cluster:SiloPort", 11111);
                 silo.ConfigureEndpoints(advertised, siloPort, gatewayPort: 0, listenOnAnyHostAddress: true);
@@ -74,6 +78,7 @@ internal static class ClusterExtensions
         });
 
         builder.Services.AddSingleton<ServerLiveness>();
+        builder.Services.AddSingleton<ActiveVisits>();
         builder.Services.AddHostedService<DeadServerWatcher>();
         builder.Services.AddSingleton<IVisitDirectory, GrainVisits>();
         return builder;

@@ -46,8 +46,13 @@ internal static class VisitsExtensions
         if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
         {
             signalR.AddStackExchangeRedis(redis, options =>
+            {
                 options.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(
-                    builder.Configuration["Cluster:RedisChannelPrefix"] is { Length: > 0 } prefix ? prefix : "videovisit"));
+                    builder.Configuration["Cluster:RedisChannelPrefix"] is { Length: > 0 } prefix ? prefix : "videovisit");
+                // The .NET thread pool instead of the client's own threads: on a small machine its dedicated
+                // workers compete with the server's for the same cores.
+                options.Configuration.SocketManager = StackExchange.Redis.SocketManager.ThreadPool;
+            });
         }
 
         return builder;

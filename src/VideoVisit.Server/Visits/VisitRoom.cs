@@ -514,6 +514,18 @@ public sealed class VisitRoom
     }
 
     /// <summary>Whether a seat is waiting out its reconnection grace.</summary>
+    /// <summary>Whether anyone holds a seat (waiting, admitted or reconnecting).</summary>
+    public bool HasActiveSeats
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _participants.Exists(p => p.IsActive);
+            }
+        }
+    }
+
     public bool HasSeatsInGrace
     {
         get
