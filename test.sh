@@ -52,7 +52,9 @@ for project in tests/*/*.csproj; do
   if dotnet test "$project" -c Release --no-build --nologo \
       --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" \
       --results-directory "$results" "$@"; then
-    continue
+    # A run that was cut short (killed, or its host crashed) may still exit 0: without results it failed.
+    if [ -f "$results/$name.trx" ]; then continue; fi
+    echo "$name: no test results were written"
   fi
   # Real browsers on a loaded 2-core machine: a browser test that failed is run once more, alone,
   # and the summary names it as flaky if it then passes. Two failures in a row fail the suite, and

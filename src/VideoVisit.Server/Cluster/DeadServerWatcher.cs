@@ -11,7 +11,7 @@ namespace VideoVisit.Server.Cluster;
 /// seats held through the dead server start their reconnection grace, so the others see them as
 /// reconnecting instead of as present.
 /// </summary>
-internal sealed partial class DeadServerWatcher(IClusterMembershipService membership, VisitService visits, ActiveVisits active, IGrainFactory grains, ILogger<DeadServerWatcher> log) : BackgroundService
+internal sealed partial class DeadServerWatcher(IClusterMembershipService membership, VisitService visits, ActiveVisits active, RouteCache routes, IGrainFactory grains, ILogger<DeadServerWatcher> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,6 +25,9 @@ internal sealed partial class DeadServerWatcher(IClusterMembershipService member
                 {
                     continue;
                 }
+
+                // The grains the dead server ran lost the list of servers to tell of their changes.
+                routes.ForgetAll();
 
                 // The visits running here put the dead server's seats into grace at once.
                 foreach (var visitId in active.VisitIds.ToList())

@@ -11,6 +11,13 @@ public interface IVisitGrain : IGrainWithStringKey, IVisit
     /// <summary>The cluster declared a server dead: seats held through it start their reconnection grace.</summary>
     [Alias("ServersChanged")]
     Task ServersChanged();
+
+    /// <summary>
+    /// <see cref="IVisit.RouteSignal"/> for a server that keeps the route (<see cref="RouteCache"/>): it is
+    /// told, through <paramref name="routes"/>, before anyone is told of the next change.
+    /// </summary>
+    [Alias("RouteSignalFor")]
+    Task<EpochRoute> RouteSignalFor(string connectionId, string toParticipantId, IVisitRoutes routes, string server);
 }
 
 /// <summary>
@@ -36,8 +43,15 @@ internal sealed partial class VisitGrain(
     ActiveVisits active,
     ILogger<VisitGrain> log) : Grain, IVisitGrain
 {
+    private static readonly TimeSpan ForgetTimeout = TimeSpan.FromSeconds(2);
+
     private VisitHost? _host;
     private IGrainTimer? _timer;
+    /// <summary>The servers that keep routes of this visit; told before anyone hears of a change.</summary>
+    private readonly Dictionary<IVisitRoutes, string> _routeKeepers = [];
+    /// <summary>Moves with every change, in the change's turn; starts at the clock so a later activation counts on from above.</summary>
+    private long _epoch;
+    private long _toldEpoch;
 
     private IVisit Visit => (IVisit?)_host ?? NoVisit.Instance;
 
@@ -51,7 +65,8 @@ internal sealed partial class VisitGrain(
             return;
         }
 
-        _host = new VisitHost(new VisitRoom(visitId, appointment, store, options.Value, visit.Visit), catalog, notifier, time);
+        _epoch = _toldEpoch = time.GetUtcNow().UtcTicks;
+        _host = new VisitHost(new VisitRoom(visitId, appointment, store, options.Value, visit.Visit), catalog, notifier, time, () => _epoch++, TellRouteKeepersAsync);
         active.Activated(visitId, _host, this.AsReference<IVisitGrain>());
         if (visit.Visit.Seats is { Count: > 0 })
         {
@@ -62,14 +77,69 @@ internal sealed partial class VisitGrain(
         Activated(log, visitId, visit.Visit.Seats?.Count ?? 0);
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (_host is { } host)
         {
             active.Deactivated(host.Room.VisitId, host);
+            // The next activation does not know who keeps routes: they forget them now.
+            _epoch++;
+            await TellRouteKeepersAsync();
+        }
+    }
+
+    /// <summary>Every server that keeps routes of this visit forgets those read before now; one that does not answer is dropped.</summary>
+    private async Task TellRouteKeepersAsync()
+    {
+        if (_routeKeepers.Count == 0 || _toldEpoch == _epoch || _host is not { } host)
+        {
+            return;
         }
 
-        return Task.CompletedTask;
+        var epoch = _epoch;
+        // A server the cluster declared dead keeps nothing any more (and would only make everyone wait).
+        foreach (var keeper in _routeKeepers.Where(k => liveness.IsGone(k.Value)).Select(k => k.Key).ToList())
+        {
+            _routeKeepers.Remove(keeper);
+        }
+
+        var keepers = _routeKeepers.Keys.ToList();
+        var told = await Task.WhenAll(keepers.Select(async keeper =>
+        {
+            try
+            {
+                await keeper.Forget(host.Room.VisitId, epoch).WaitAsync(ForgetTimeout);
+                return true;
+            }
+#pragma warning disable CA1031 // A server that cannot be told is gone or cut off: it keeps nothing for long (RouteCache drops unused routes) and is forgotten here.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return false;
+            }
+        }));
+        for (var i = 0; i < keepers.Count; i++)
+        {
+            if (!told[i])
+            {
+                _routeKeepers.Remove(keepers[i]);
+            }
+        }
+
+        _toldEpoch = Math.Max(_toldEpoch, epoch);
+    }
+
+    public Task<EpochRoute> RouteSignalFor(string connectionId, string toParticipantId, IVisitRoutes routes, string server)
+    {
+        if (_host is not { } host)
+        {
+            return Task.FromException<EpochRoute>(new VisitException(VisitError.NotInVisit, "You are not in this visit."));
+        }
+
+        // Read and counted in one turn: no change can fall between them.
+        var route = host.Route(connectionId, toParticipantId);
+        _routeKeepers[routes] = server;
+        return Task.FromResult(new EpochRoute(route, _epoch));
     }
 
     private void StartTimer()

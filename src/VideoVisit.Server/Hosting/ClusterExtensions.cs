@@ -79,6 +79,7 @@ internal static class ClusterExtensions
 
         builder.Services.AddSingleton<ServerLiveness>();
         builder.Services.AddSingleton<ActiveVisits>();
+        builder.Services.AddSingleton<RouteCache>();
         builder.Services.AddHostedService<DeadServerWatcher>();
         builder.Services.AddSingleton<IVisitDirectory, GrainVisits>();
         return builder;

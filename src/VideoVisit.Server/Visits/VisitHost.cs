@@ -3,8 +3,11 @@ namespace VideoVisit.Server.Visits;
 /// <summary>
 /// Runs one <see cref="VisitRoom"/>: applies a change, waits until what it wrote is stored, then sends
 /// what it produced. The same code runs inside the visit's Orleans grain and in <see cref="LocalVisits"/>.
+/// <paramref name="changed"/> is called at once after each change is applied (in the same turn), and
+/// <paramref name="beforeSend"/> after it is stored and before anyone is told (the grain invalidates the
+/// signal routes other servers keep there).
 /// </summary>
-public sealed class VisitHost(VisitRoom room, ICatalogSource catalog, IVisitNotifier notifier, TimeProvider time) : IVisit
+public sealed class VisitHost(VisitRoom room, ICatalogSource catalog, IVisitNotifier notifier, TimeProvider time, Action? changed = null, Func<Task>? beforeSend = null) : IVisit
 {
     public VisitRoom Room => room;
 
@@ -14,6 +17,7 @@ public sealed class VisitHost(VisitRoom room, ICatalogSource catalog, IVisitNoti
     {
         var outbox = new Outbox();
         var result = room.Join(actor, onBehalfOf, role, connectionId, Now, outbox, server);
+        changed?.Invoke();
         await DeliverAsync(outbox);
         return result;
     }
@@ -32,10 +36,13 @@ public sealed class VisitHost(VisitRoom room, ICatalogSource catalog, IVisitNoti
 
     public Task Leave(string connectionId) => Change((r, o) => r.Leave(connectionId, Now, o));
 
-    public Task<SignalRoute> RouteSignal(string connectionId, string toParticipantId)
+    public Task<SignalRoute> RouteSignal(string connectionId, string toParticipantId) => Task.FromResult(Route(connectionId, toParticipantId));
+
+    /// <summary>Where a signal goes (both admitted), read under the room's lock; throws the sender's error otherwise.</summary>
+    public SignalRoute Route(string connectionId, string toParticipantId)
     {
         var target = room.Signal(connectionId, toParticipantId, out var from);
-        return Task.FromResult(new SignalRoute(from, target));
+        return new SignalRoute(from, target);
     }
 
     public async Task<ChatMessage> Chat(string connectionId, string clientMessageId, string text, string? toParticipantId)
@@ -99,6 +106,7 @@ public sealed class VisitHost(VisitRoom room, ICatalogSource catalog, IVisitNoti
 
         var outbox = new Outbox();
         var expired = room.ExpireGrace(Now, outbox);
+        changed?.Invoke();
         await DeliverAsync(outbox, hasCaller: false);
         return expired;
     }
@@ -121,7 +129,16 @@ public sealed class VisitHost(VisitRoom room, ICatalogSource catalog, IVisitNoti
     private Task Change(Action<VisitRoom, Outbox> change, bool hasCaller = true)
     {
         var outbox = new Outbox();
-        change(room, outbox);
+        try
+        {
+            change(room, outbox);
+        }
+        finally
+        {
+            // A refused change may still have changed nothing; telling the routes costs one call either way.
+            changed?.Invoke();
+        }
+
         return DeliverAsync(outbox, hasCaller);
     }
 
@@ -143,6 +160,11 @@ public sealed class VisitHost(VisitRoom room, ICatalogSource catalog, IVisitNoti
 #pragma warning restore CA1031
         {
             failed = ex;
+        }
+
+        if (beforeSend is not null)
+        {
+            await beforeSend();
         }
 
         await outbox.SendAsync(notifier);

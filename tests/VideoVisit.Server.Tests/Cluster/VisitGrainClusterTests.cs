@@ -54,6 +54,64 @@ public sealed class VisitGrainClusterTests(PostgresFixture postgres)
         await patient.DisposeAsync();
     }
 
+    /// <summary>
+    /// The server that does not run the visit keeps the routes of its signals (no grain call per signal),
+    /// yet the moment a change is seen, a route it made invalid is refused, in both directions: whichever
+    /// server runs the grain, the other one had a route cached.
+    /// </summary>
+    [Fact]
+    public async Task ASignalAcrossServersIsRefusedAsSoonAsTheChangeThatEndedItsRouteIsSeen()
+    {
+        await using var redis = await RedisInstance.StartAsync();
+        var settings = ClusterSettings(postgres.Instance, PostgresInstance.NewDatabaseName(), redis);
+        var siloPorts = ServerProcess.FreeTcpPorts(2);
+        await using var a = await VisitServer.StartAsync(settings(siloPorts[0]));
+        await using var b = await VisitServer.StartAsync(settings(siloPorts[1]));
+        await using var nurse = await a.ConnectAsync("nurse-1");
+        await using var patient = await b.ConnectAsync("patient-1");
+        var knocked = await patient.InvokeAsync("BeginVisit", "appt-1", null);
+        var opened = await nurse.InvokeAsync("BeginVisit", "appt-1", null);
+        var visitId = knocked.Str("visitId");
+        var patientSeat = knocked.Str("participantId");
+        var nurseSeat = opened.Str("participantId");
+
+        async Task SignalsCrossBothWaysAsync(string round)
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var fromPatient = $"{round}-p{i}";
+                var fromNurse = $"{round}-n{i}";
+                await patient.InvokeAsync("SendSignal", visitId, nurseSeat, "ice", new { candidate = fromPatient });
+                await nurse.InvokeAsync("SendSignal", visitId, patientSeat, "ice", new { candidate = fromNurse });
+                await nurse.WaitForAsync("Signal", m => m.GetProperty("payload").Str("candidate") == fromPatient);
+                await patient.WaitForAsync("Signal", m => m.GetProperty("payload").Str("candidate") == fromNurse);
+            }
+        }
+
+        async Task BothRefusedAsync()
+        {
+            Assert.Contains("only after you have been admitted", await patient.InvokeExpectingErrorAsync("SendSignal", visitId, nurseSeat, "ice", new { candidate = "late-p" }), StringComparison.Ordinal);
+            Assert.Contains("not in the call", await nurse.InvokeExpectingErrorAsync("SendSignal", visitId, patientSeat, "ice", new { candidate = "late-n" }), StringComparison.Ordinal);
+        }
+
+        await nurse.InvokeAsync("Admit", visitId, patientSeat);
+        await patient.WaitForStateAsync(s => s.StateOf(patientSeat) == "admitted");
+        await SignalsCrossBothWaysAsync("first");
+
+        // Returned to waiting: refused as soon as the nurse's call returns.
+        await nurse.InvokeAsync("ReturnToWaiting", visitId, patientSeat);
+        await BothRefusedAsync();
+
+        await nurse.InvokeAsync("Admit", visitId, patientSeat);
+        await patient.WaitForStateAsync(s => s.StateOf(patientSeat) == "admitted");
+        await SignalsCrossBothWaysAsync("again");
+
+        // The patient's connection drops: once the nurse sees them reconnecting, the nurse's signal is refused.
+        patient.Abort();
+        await nurse.WaitForStateAsync(s => s.StateOf(patientSeat) == "reconnecting");
+        Assert.Contains("not in the call", await nurse.InvokeExpectingErrorAsync("SendSignal", visitId, patientSeat, "ice", new { candidate = "to-nobody" }), StringComparison.Ordinal);
+    }
+
     /// <summary>The settings of one server of a cluster on <paramref name="database"/>, given its silo port.</summary>
     internal static Func<int, Dictionary<string, string?>> ClusterSettings(PostgresInstance postgres, string database, RedisInstance redis)
     {
