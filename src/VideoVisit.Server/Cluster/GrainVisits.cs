@@ -35,51 +35,21 @@ internal sealed class GrainVisits(IGrainFactory grains, IVisitStore store, ILoca
 }
 
 /// <summary>A visit that runs on another server: its signal routes are cached here (<see cref="RouteCache"/>), everything else is a grain call.</summary>
-internal sealed class RoutedHere(string visitId, IVisitGrain grain, RouteCache cache, IVisitRoutes reference, string server) : IVisit
+internal sealed class RoutedHere(string visitId, IVisitGrain grain, RouteCache cache, IVisitRoutes reference, string server) : GrainCalls(grain)
 {
-    public async Task<SignalRoute> RouteSignal(string connectionId, string toParticipantId)
+    private IVisitGrain VisitGrain => (IVisitGrain)Grain;
+
+    public override async Task<SignalRoute> RouteSignal(string connectionId, string toParticipantId)
     {
         if (cache.TryGet(visitId, connectionId, toParticipantId, out var route))
         {
             return route;
         }
 
-        var read = await grain.RouteSignalFor(connectionId, toParticipantId, reference, server);
+        var read = await VisitGrain.RouteSignalFor(connectionId, toParticipantId, reference, server);
         cache.Keep(visitId, connectionId, toParticipantId, read);
         return read.Route;
     }
-
-    public Task<BeginVisitResult> Join(Person actor, Person? onBehalfOf, ParticipantRole role, string connectionId, string? server) =>
-        grain.Join(actor, onBehalfOf, role, connectionId, server);
-
-    public Task Admit(string connectionId, string participantId) => grain.Admit(connectionId, participantId);
-
-    public Task AdmitAll(string connectionId) => grain.AdmitAll(connectionId);
-
-    public Task ReturnToWaiting(string connectionId, string participantId) => grain.ReturnToWaiting(connectionId, participantId);
-
-    public Task Remove(string connectionId, string participantId) => grain.Remove(connectionId, participantId);
-
-    public Task AllowBack(string connectionId, string participantId) => grain.AllowBack(connectionId, participantId);
-
-    public Task EndVisit(string connectionId) => grain.EndVisit(connectionId);
-
-    public Task Leave(string connectionId) => grain.Leave(connectionId);
-
-    public Task<ChatMessage> Chat(string connectionId, string clientMessageId, string text, string? toParticipantId) =>
-        grain.Chat(connectionId, clientMessageId, text, toParticipantId);
-
-    public Task ReportPrecheck(string connectionId, PrecheckSummary summary, string reportJson) => grain.ReportPrecheck(connectionId, summary, reportJson);
-
-    public Task Disconnected(string connectionId) => grain.Disconnected(connectionId);
-
-    public Task EndBecause(string kind, string message) => grain.EndBecause(kind, message);
-
-    public Task Release(string personId, string reason, string message) => grain.Release(personId, reason, message);
-
-    public Task RecheckRights(IReadOnlyList<string> personIds) => grain.RecheckRights(personIds);
-
-    public Task<VisitInfo?> Info() => grain.Info();
 }
 
 /// <summary>Whether a server (an Orleans silo, as seats record it) has been declared dead by the cluster.</summary>

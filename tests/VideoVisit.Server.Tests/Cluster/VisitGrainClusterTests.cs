@@ -16,11 +16,8 @@ public sealed class VisitGrainClusterTests(PostgresFixture postgres)
     [Fact]
     public async Task APatientOnOneServerAndTheNurseOnTheOtherShareOneVisitAndEverythingCrosses()
     {
-        await using var redis = await RedisInstance.StartAsync();
-        var settings = ClusterSettings(postgres.Instance, PostgresInstance.NewDatabaseName(), redis);
-        var siloPorts = ServerProcess.FreeTcpPorts(2);
-        await using var a = await VisitServer.StartAsync(settings(siloPorts[0]));
-        await using var b = await VisitServer.StartAsync(settings(siloPorts[1]));
+        await using var servers = await TwoServers.StartAsync(postgres.Instance);
+        var (a, b) = (servers.A, servers.B);
         await using var nurse = await a.ConnectAsync("nurse-1");
         var patient = await b.ConnectAsync("patient-1");
 
@@ -62,11 +59,8 @@ public sealed class VisitGrainClusterTests(PostgresFixture postgres)
     [Fact]
     public async Task ASignalAcrossServersIsRefusedAsSoonAsTheChangeThatEndedItsRouteIsSeen()
     {
-        await using var redis = await RedisInstance.StartAsync();
-        var settings = ClusterSettings(postgres.Instance, PostgresInstance.NewDatabaseName(), redis);
-        var siloPorts = ServerProcess.FreeTcpPorts(2);
-        await using var a = await VisitServer.StartAsync(settings(siloPorts[0]));
-        await using var b = await VisitServer.StartAsync(settings(siloPorts[1]));
+        await using var servers = await TwoServers.StartAsync(postgres.Instance);
+        var (a, b) = (servers.A, servers.B);
         await using var nurse = await a.ConnectAsync("nurse-1");
         await using var patient = await b.ConnectAsync("patient-1");
         var knocked = await patient.InvokeAsync("BeginVisit", "appt-1", null);
@@ -110,6 +104,46 @@ public sealed class VisitGrainClusterTests(PostgresFixture postgres)
         patient.Abort();
         await nurse.WaitForStateAsync(s => s.StateOf(patientSeat) == "reconnecting");
         Assert.Contains("not in the call", await nurse.InvokeExpectingErrorAsync("SendSignal", visitId, patientSeat, "ice", new { candidate = "to-nobody" }), StringComparison.Ordinal);
+    }
+
+    /// <summary>Two servers of one cluster on a new database and their own Redis.</summary>
+    private sealed class TwoServers : IAsyncDisposable
+    {
+        private readonly List<IAsyncDisposable> _owned = [];
+
+        public VisitServer A { get; private set; } = null!;
+
+        public VisitServer B { get; private set; } = null!;
+
+        public static async Task<TwoServers> StartAsync(PostgresInstance postgres)
+        {
+            var servers = new TwoServers();
+            try
+            {
+                var redis = await RedisInstance.StartAsync();
+                servers._owned.Add(redis);
+                var settings = ClusterSettings(postgres, PostgresInstance.NewDatabaseName(), redis);
+                var siloPorts = ServerProcess.FreeTcpPorts(2);
+                servers.A = await VisitServer.StartAsync(settings(siloPorts[0]));
+                servers._owned.Add(servers.A);
+                servers.B = await VisitServer.StartAsync(settings(siloPorts[1]));
+                servers._owned.Add(servers.B);
+                return servers;
+            }
+            catch
+            {
+                await servers.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            for (var i = _owned.Count - 1; i >= 0; i--)
+            {
+                await _owned[i].DisposeAsync();
+            }
+        }
     }
 
     /// <summary>The settings of one server of a cluster on <paramref name="database"/>, given its silo port.</summary>

@@ -1,0 +1,43 @@
+using VideoVisit.Server.Visits;
+
+namespace VideoVisit.Server.Cluster;
+
+/// <summary>A visit's grain, called for everything; the subclasses answer some reads in this process instead.</summary>
+internal abstract class GrainCalls(IVisit grain) : IVisit
+{
+    protected IVisit Grain => grain;
+
+    public virtual Task<SignalRoute> RouteSignal(string connectionId, string toParticipantId) => grain.RouteSignal(connectionId, toParticipantId);
+
+    public virtual Task<VisitInfo?> Info() => grain.Info();
+
+    public Task<BeginVisitResult> Join(Person actor, Person? onBehalfOf, ParticipantRole role, string connectionId, string? server) =>
+        grain.Join(actor, onBehalfOf, role, connectionId, server);
+
+    public Task Admit(string connectionId, string participantId) => grain.Admit(connectionId, participantId);
+
+    public Task AdmitAll(string connectionId) => grain.AdmitAll(connectionId);
+
+    public Task ReturnToWaiting(string connectionId, string participantId) => grain.ReturnToWaiting(connectionId, participantId);
+
+    public Task Remove(string connectionId, string participantId) => grain.Remove(connectionId, participantId);
+
+    public Task AllowBack(string connectionId, string participantId) => grain.AllowBack(connectionId, participantId);
+
+    public Task EndVisit(string connectionId) => grain.EndVisit(connectionId);
+
+    public Task Leave(string connectionId) => grain.Leave(connectionId);
+
+    public Task<ChatMessage> Chat(string connectionId, string clientMessageId, string text, string? toParticipantId) =>
+        grain.Chat(connectionId, clientMessageId, text, toParticipantId);
+
+    public Task ReportPrecheck(string connectionId, PrecheckSummary summary, string reportJson) => grain.ReportPrecheck(connectionId, summary, reportJson);
+
+    public Task Disconnected(string connectionId) => grain.Disconnected(connectionId);
+
+    public Task EndBecause(string kind, string message) => grain.EndBecause(kind, message);
+
+    public Task Release(string personId, string reason, string message) => grain.Release(personId, reason, message);
+
+    public Task RecheckRights(IReadOnlyList<string> personIds) => grain.RecheckRights(personIds);
+}
