@@ -135,7 +135,7 @@ public sealed class VisitHost(VisitRoom room, ICatalogSource catalog, IVisitNoti
         }
         finally
         {
-            // A refused change may still have changed nothing; telling the routes costs one call either way.
+            // Counted even when refused part way (nothing is told until a change is delivered, so it costs nothing).
             changed?.Invoke();
         }
 

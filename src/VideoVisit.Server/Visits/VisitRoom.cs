@@ -513,7 +513,6 @@ public sealed class VisitRoom
         }
     }
 
-    /// <summary>Whether a seat is waiting out its reconnection grace.</summary>
     /// <summary>Whether anyone holds a seat (waiting, admitted or reconnecting).</summary>
     public bool HasActiveSeats
     {
@@ -526,6 +525,7 @@ public sealed class VisitRoom
         }
     }
 
+    /// <summary>Whether a seat is waiting out its reconnection grace.</summary>
     public bool HasSeatsInGrace
     {
         get

@@ -33,18 +33,6 @@ public sealed class CallScreenTests(ChromiumFixture chromium) : IClassFixture<Ch
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory("call-screen"), name + ".png"), Timeout = WaitMs });
 
     /// <summary>The patient knocks, the professional admits, both see each other's video.</summary>
-    private static async Task<(IPage Patient, IPage Professional)> AdmittedAsync(
-        RunningServer server, IBrowserContext patientContext, IBrowserContext professionalContext,
-        string patientId = "patient-1", string professionalId = "nurse-1", string appointmentId = "appt-1")
-    {
-        var patient = await OpenAsAsync(patientContext, server, patientId, "/visit/" + appointmentId);
-        await BeginVideoVisitAsync(patient);
-        var professional = await OpenConsoleVisitAsync(professionalContext, server, professionalId, appointmentId);
-        await professional.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
-        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(professional, 1));
-        return (patient, professional);
-    }
-
     private static async Task AssertInViewAsync(IPage page, string selector, int viewportHeight, int viewportWidth)
     {
         var box = await BoxAsync(page, selector);

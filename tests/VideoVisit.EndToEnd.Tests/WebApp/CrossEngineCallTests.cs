@@ -86,11 +86,7 @@ public sealed class CrossEngineCallTests(ChromiumFixture chromium, FirefoxFixtur
         await using var patientContext = await NewFirefoxContextAsync();
         await using var nurseContext = await NewContextAsync(chromium.Browser);
 
-        var patient = await OpenAsAsync(patientContext, server, "patient-1", "/visit/appt-1");
-        await BeginVideoVisitAsync(patient);
-        var nurse = await OpenConsoleVisitAsync(nurseContext, server, "nurse-1", "appt-1");
-        await nurse.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
-        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
+        var (patient, nurse) = await AdmittedAsync(server, patientContext, nurseContext);
 
         await Glare.ForceAsync(patient, nurse);
     }
@@ -107,11 +103,7 @@ public sealed class CrossEngineCallTests(ChromiumFixture chromium, FirefoxFixtur
         await using var patientContext = await NewFirefoxContextAsync();
         await using var nurseContext = await NewContextAsync(chromium.Browser);
 
-        var patient = await OpenAsAsync(patientContext, server, "patient-1", "/visit/appt-1");
-        await BeginVideoVisitAsync(patient);
-        var nurse = await OpenConsoleVisitAsync(nurseContext, server, "nurse-1", "appt-1");
-        await nurse.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
-        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
+        var (patient, nurse) = await AdmittedAsync(server, patientContext, nurseContext);
 
         var first = await Renewal.ConnectionIdsAsync(patient, nurse);
         await patient.EvaluateAsync("() => window.__videovisitCall.renewConnections()");

@@ -235,11 +235,7 @@ public sealed class VisitFlowTests(ChromiumFixture chromium) : IClassFixture<Chr
         await using var patientContext = await NewContextAsync(chromium.Browser);
         await using var nurseContext = await NewContextAsync(chromium.Browser);
 
-        var patient = await OpenAsAsync(patientContext, server, "patient-2", "/visit/appt-2");
-        await BeginVideoVisitAsync(patient);
-        var doctor = await OpenConsoleVisitAsync(nurseContext, server, "doctor-2", "appt-2");
-        await doctor.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
-        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(doctor, 1));
+        var (patient, doctor) = await AdmittedAsync(server, patientContext, nurseContext, "patient-2", "doctor-2", "appt-2");
 
         await patient.EvaluateAsync("() => document.querySelector('[data-testid=self-video]').srcObject.getVideoTracks()[0].stop()");
         var banner = patient.Locator("[data-testid=track-ended][data-kind=video]");
@@ -282,11 +278,7 @@ public sealed class VisitFlowTests(ChromiumFixture chromium) : IClassFixture<Chr
         await using var patientContext = await NewContextAsync(chromium.Browser);
         await using var nurseContext = await NewContextAsync(chromium.Browser);
 
-        var patient = await OpenAsAsync(patientContext, server, "patient-1", "/visit/appt-1");
-        await BeginVideoVisitAsync(patient);
-        var nurse = await OpenConsoleVisitAsync(nurseContext, server, "nurse-1", "appt-1");
-        await nurse.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
-        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(nurse, 1));
+        var (patient, nurse) = await AdmittedAsync(server, patientContext, nurseContext);
 
         await nurse.CloseAsync();
         await patient.Locator("[data-testid=peer-reconnecting], [data-testid=reconnecting]").First.WaitForAsync(new() { Timeout = WaitMs });

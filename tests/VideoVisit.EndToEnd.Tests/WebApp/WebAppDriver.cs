@@ -90,6 +90,19 @@ internal static class WebAppDriver
         }
     }
 
+    /// <summary>The patient opens the visit and begins, the professional admits them from the console, and both see the other's video.</summary>
+    public static async Task<(IPage Patient, IPage Professional)> AdmittedAsync(
+        RunningServer server, IBrowserContext patientContext, IBrowserContext professionalContext,
+        string patientId = "patient-1", string professionalId = "nurse-1", string appointmentId = "appt-1")
+    {
+        var patient = await OpenAsAsync(patientContext, server, patientId, "/visit/" + appointmentId);
+        await BeginVideoVisitAsync(patient);
+        var professional = await OpenConsoleVisitAsync(professionalContext, server, professionalId, appointmentId);
+        await professional.ClickAsync("[data-testid=admit-button]", new() { Timeout = WaitMs });
+        await Task.WhenAll(WaitForRemoteVideosPlayingAsync(patient, 1), WaitForRemoteVideosPlayingAsync(professional, 1));
+        return (patient, professional);
+    }
+
     /// <summary>What the page's call looks like: phase, timeline marks, peers and video sizes.</summary>
     public static async Task<string> DiagnosticsAsync(IPage page)
     {

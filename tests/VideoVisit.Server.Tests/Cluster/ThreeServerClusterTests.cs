@@ -160,20 +160,8 @@ public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixtu
     [Fact]
     public async Task KillingThePatientsServerLosesNothingAndThePatientResumesTheSameSeatElsewhere()
     {
-        await fixture.EnsureAllRunningAsync();
-        var appt = await BookAsync("patient-1");
-        var opener = await Cluster[0].ConnectAsync("nurse-1");
-        // The first call activates the visit and its slot: on a loaded machine that may outlast one call's timeout.
-        var opened = await RetryAsync(() => opener.InvokeAsync("BeginVisit", appt, null));
-        var visitId = opened.Str("visitId");
-        var host = await GrainHostAsync(visitId);
-        // The patient on a server that does not run the grain; the nurse on the third (or the grain's own).
-        var patientServer = Enumerable.Range(0, 3).First(i => i != host);
-        var nurseServer = Enumerable.Range(0, 3).First(i => i != host && i != patientServer);
-        await using var nurse = await MoveAsync(opener, nurseServer, "nurse-1", appt, opened.Str("participantId"));
-        var patient = await Cluster[patientServer].ConnectAsync("patient-1");
-        var patientSeat = await AdmittedAsync(nurse, patient, appt, visitId);
-        var acknowledged = await ChatBothWaysAsync(nurse, patient, visitId, 5);
+        var (appt, visitId, nurseSeat, _, nurseServer, patientServer, nurse, patient, patientSeat, acknowledged) = await InACallAwayFromTheGrainAsync();
+        await using var nurseConnection = nurse;
 
         await Cluster[patientServer].KillAsync();
 
@@ -186,7 +174,7 @@ public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixtu
         Assert.Equal("admitted", resumed.Str("state"));
         await seen;
         await AssertHasAllAsync(back, acknowledged);
-        await back.InvokeAsync("SendSignal", visitId, opened.Str("participantId"), "restart", new { reason = "back" });
+        await back.InvokeAsync("SendSignal", visitId, nurseSeat, "restart", new { reason = "back" });
         await nurse.WaitForAsync("Signal", s => s.Str("fromParticipantId") == patientSeat && s.Str("kind") == "restart");
         await patient.DisposeAsync();
 
@@ -210,19 +198,9 @@ public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixtu
     [Fact]
     public async Task KillingTheServerRunningTheVisitLosesNothingAndTheVisitGoesOnElsewhere()
     {
-        await fixture.EnsureAllRunningAsync();
-        var appt = await BookAsync("patient-1");
-        var opener = await Cluster[0].ConnectAsync("nurse-1");
-        // The first call activates the visit and its slot: on a loaded machine that may outlast one call's timeout.
-        var opened = await RetryAsync(() => opener.InvokeAsync("BeginVisit", appt, null));
-        var visitId = opened.Str("visitId");
-        var host = await GrainHostAsync(visitId);
-        var nurseServer = Enumerable.Range(0, 3).First(i => i != host);
-        var patientServer = Enumerable.Range(0, 3).First(i => i != host && i != nurseServer);
-        await using var nurse = await MoveAsync(opener, nurseServer, "nurse-1", appt, opened.Str("participantId"));
-        await using var patient = await Cluster[patientServer].ConnectAsync("patient-1");
-        var patientSeat = await AdmittedAsync(nurse, patient, appt, visitId);
-        var acknowledged = await ChatBothWaysAsync(nurse, patient, visitId, 5);
+        var (appt, visitId, nurseSeat, host, nurseServer, _, nurse, patient, patientSeat, acknowledged) = await InACallAwayFromTheGrainAsync();
+        await using var nurseConnection = nurse;
+        await using var patientConnection = patient;
 
         await Cluster[host].KillAsync();
 
@@ -231,7 +209,7 @@ public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixtu
         acknowledged["after-kill"] = after.Str("messageId");
         await nurse.WaitForAsync("ChatMessage", m => m.Str("clientMessageId") == "after-kill", Failover);
         await RetryAsync(() => nurse.InvokeAsync("SendSignal", visitId, patientSeat, "offer", new { sdp = "v=0 after the kill" }));
-        await patient.WaitForAsync("Signal", s => s.Str("fromParticipantId") == opened.Str("participantId") && s.Str("kind") == "offer", Failover);
+        await patient.WaitForAsync("Signal", s => s.Str("fromParticipantId") == nurseSeat && s.Str("kind") == "offer", Failover);
         // It runs on another server now (which logged its activation from the store).
         await GrainHostAsync(visitId, exceptOn: host);
 
@@ -250,6 +228,28 @@ public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixtu
         Assert.Equal(patientSeat, rejoined.Str("participantId"));
         await AssertHasAllAsync(again, acknowledged);
         await nurse.InvokeAsync("EndVisit", visitId);
+    }
+
+    /// <summary>
+    /// A booked 1:1 visit in a call, with the nurse and the patient each on one of the two servers that do
+    /// not run the visit's grain, and five acknowledged chat messages each way.
+    /// </summary>
+    private async Task<(string Appt, string VisitId, string NurseSeat, int Host, int NurseServer, int PatientServer, HubClient Nurse, HubClient Patient, string PatientSeat, Dictionary<string, string> Acknowledged)> InACallAwayFromTheGrainAsync()
+    {
+        await fixture.EnsureAllRunningAsync();
+        var appt = await BookAsync("patient-1");
+        var opener = await Cluster[0].ConnectAsync("nurse-1");
+        // The first call activates the visit and its slot: on a loaded machine that may outlast one call's timeout.
+        var opened = await RetryAsync(() => opener.InvokeAsync("BeginVisit", appt, null));
+        var visitId = opened.Str("visitId");
+        var host = await GrainHostAsync(visitId);
+        var nurseServer = Enumerable.Range(0, 3).First(i => i != host);
+        var patientServer = Enumerable.Range(0, 3).First(i => i != host && i != nurseServer);
+        var nurse = await MoveAsync(opener, nurseServer, "nurse-1", appt, opened.Str("participantId"));
+        var patient = await Cluster[patientServer].ConnectAsync("patient-1");
+        var patientSeat = await AdmittedAsync(nurse, patient, appt, visitId);
+        var acknowledged = await ChatBothWaysAsync(nurse, patient, visitId, 5);
+        return (appt, visitId, opened.Str("participantId"), host, nurseServer, patientServer, nurse, patient, patientSeat, acknowledged);
     }
 
     /// <summary>Books a video appointment (a group one with several patients) with nurse-1 starting in 5 minutes, through server 1's FHIR API.</summary>
