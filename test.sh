@@ -99,7 +99,7 @@ for trx in sorted(glob.glob(os.path.join(sys.argv[1], "*.trx"))):
     for r in ET.parse(trx).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
         message = r.find("t:Output/t:ErrorInfo/t:Message", ns)
         lines = (message.text or "").strip().splitlines() if message is not None else []
-        print("WHY " + r.get("testName", "?") + ": " + " | ".join(l.strip() for l in lines[:4])[:600])
+        print("WHY " + r.get("testName", "?") + ": " + " | ".join(l.strip() for l in lines[:4])[:1200])
 PY
 fi
 [ -f "$results/flaky.txt" ] && cat "$results/flaky.txt"

@@ -112,6 +112,38 @@ public sealed class CrossEngineCallTests(ChromiumFixture chromium, FirefoxFixtur
         await Task.WhenAll(patient.EvaluateAsync("() => window.__videovisitCall.renewConnections()"), nurse.EvaluateAsync("() => window.__videovisitCall.renewConnections()"));
         await Renewal.WaitMadeAnewAsync(patient, nurse, second);
     }
+
+    /// <summary>
+    /// A connection given up while a signal for it is being applied (the first of those held: a late
+    /// candidate or the other side's ICE-restart offer, its addIceCandidate or setRemoteDescription
+    /// still pending): a closed RTCPeerConnection never settles that operation, and the signals queued
+    /// behind it, the new connection's answer among them, must still be applied. By Firefox and by Chromium.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AConnectionGivenUpWhileASignalIsBeingAppliedIsMadeAnew(bool firefoxGivesUp)
+    {
+        await using var server = await RunningServer.StartAsync();
+        await using var patientContext = await NewFirefoxContextAsync();
+        await using var nurseContext = await NewContextAsync(chromium.Browser);
+
+        var (patient, nurse) = await AdmittedAsync(server, patientContext, nurseContext);
+        var (givesUp, other) = firefoxGivesUp ? (patient, nurse) : (nurse, patient);
+        var first = await Renewal.ConnectionIdsAsync(patient, nurse);
+
+        // The other side's restart offer (and any late candidate) waits at the side that gives up,
+        // which then gives up its connection while the first of them is being applied.
+        await givesUp.EvaluateAsync("() => window.__videovisitCall.holdSignals(true)");
+        var sent = await other.EvaluateAsync<int>("() => window.__videovisitCall.negotiation().offersSent");
+        await other.EvaluateAsync("() => window.__videovisitCall.renegotiate()");
+        await other.WaitForFunctionAsync($"() => window.__videovisitCall.negotiation().offersSent > {sent}", null, new() { Timeout = WaitMs });
+        await givesUp.EvaluateAsync("() => { window.__videovisitCall.renewConnections(true); window.__videovisitCall.holdSignals(false); }");
+
+        await Renewal.WaitMadeAnewAsync(patient, nurse, first);
+        var events = await givesUp.EvaluateAsync<string[]>("() => window.__videovisitCall.negotiationState().events");
+        Assert.Contains(events, e => e.Contains(" renew ") && e.Contains("(applying "));
+    }
 }
 
 /// <summary>Connections made anew: both sides must end on new RTCPeerConnections, connected, with video.</summary>
@@ -134,8 +166,11 @@ internal static class Renewal
             }
             catch (TimeoutException)
             {
+                // In brief first (a CI log shows only the start of the message), then whole.
+                const string brief = "() => { const s = window.__videovisitCall.negotiationState(); return JSON.stringify({ applying: s.applying, events: s.events.slice(-4), peers: s.peers.map(p => [p.conn, p.remoteConn, p.signalingState, p.iceConnectionState, p.trace.filter(t => !t.includes(' ice ufrag')).slice(-6)]) }); }";
+                var briefs = await Task.WhenAll(a.EvaluateAsync<string>(brief), b.EvaluateAsync<string>(brief));
                 var states = await Task.WhenAll(a.EvaluateAsync<System.Text.Json.JsonElement>("() => window.__videovisitCall.negotiationState()"), b.EvaluateAsync<System.Text.Json.JsonElement>("() => window.__videovisitCall.negotiationState()"));
-                throw new TimeoutException($"page {i + 1} has no new connected connection; negotiation: {string.Join(" | ", states.Select(s => s.GetRawText()))}");
+                throw new TimeoutException($"page {i + 1} has no new connected connection; in brief: {string.Join(" | ", briefs)}; negotiation: {string.Join(" | ", states.Select(s => s.GetRawText()))}");
             }
         }
 

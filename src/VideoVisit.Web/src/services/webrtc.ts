@@ -106,6 +106,13 @@ interface Peer {
   plan: SendPlan;
   /** What happened on this connection, newest last and bounded, for a failing test to print. */
   trace: string[];
+  /**
+   * Rejects with `Dropped` once this connection is closed. A closed RTCPeerConnection never settles
+   * the operations still pending on it (the W3C spec aborts them), so every await on one races this:
+   * a connection given up while its signal is being applied must not stall the signals after it.
+   */
+  dropped: Promise<never>;
+  markDropped: () => void;
   createdAt: number;
   lastCounters?: { received: number; lost: number };
   lastReceived?: Map<string, number>;
@@ -121,6 +128,14 @@ export interface NegotiationCounters {
   replacedSessions: number;
   /** Connections given up and made anew (by us, or because the other side did). */
   renewedConnections: number;
+}
+
+/** A connection was closed while an operation on it was pending. */
+class Dropped extends Error {}
+
+/** The operation's result, or `Dropped` as soon as the connection is closed (whichever comes first). */
+function unlessDropped<T>(peer: Peer, operation: Promise<T>): Promise<T> {
+  return Promise.race([operation, peer.dropped]);
 }
 
 function newSession() {
@@ -140,6 +155,9 @@ export class PeerMesh {
   private screen: { track: MediaStreamTrack; stream: MediaStream } | null = null;
   private incoming: Promise<void> = Promise.resolve();
   private held: SignalMessage[] | null = null;
+  /** The signal being applied now and since when, for a failing test to print (null when idle). */
+  private applying: string | null = null;
+  private renewWhileApplying = false;
   private statsTimer: number;
   private closed = false;
   /** Connections made and dropped, for a failing test to print. */
@@ -189,7 +207,23 @@ export class PeerMesh {
       this.held.push(message);
       return Promise.resolve();
     }
-    this.incoming = this.incoming.then(() => this.apply(message)).catch((e) => log.warn(`signal ${message.kind} failed`, (e as Error).message));
+    this.incoming = this.incoming
+      .then(() => {
+        this.applying = `${message.kind} since ${Date.now() % 1_000_000}`;
+        const applied = this.apply(message);
+        // Test hook: give up the connections while this signal's first operation is pending.
+        if (this.renewWhileApplying) {
+          this.renewWhileApplying = false;
+          this.renewAll();
+        }
+        return applied;
+      })
+      .catch((e) => {
+        if (!(e instanceof Dropped)) log.warn(`signal ${message.kind} failed`, (e as Error).message);
+      })
+      .finally(() => {
+        this.applying = null;
+      });
     return this.incoming;
   }
 
@@ -206,6 +240,7 @@ export class PeerMesh {
       events: this.events,
       previous: this.previous,
       held: this.held?.length ?? null,
+      applying: this.applying,
       peers: [...this.peers.values()].map((p) => ({
         id: p.id,
         conn: p.conn.slice(0, 8),
@@ -234,8 +269,15 @@ export class PeerMesh {
     for (const m of queued) void this.handleSignal(m);
   }
 
-  /** Test hook: give up every connection and make it anew now, as a stuck one is after `RenewAfterMs`. */
-  renewAll() {
+  /**
+   * Test hook: give up every connection and make it anew, as a stuck one is after `RenewAfterMs`:
+   * now, or while the next incoming signal is being applied (its first operation still pending).
+   */
+  renewAll(whileApplyingNextSignal = false) {
+    if (whileApplyingNextSignal) {
+      this.renewWhileApplying = true;
+      return;
+    }
     for (const peer of [...this.peers.values()]) this.renew(peer, 'asked');
   }
 
@@ -320,7 +362,7 @@ export class PeerMesh {
         // connection's ICE agent dead: it never gathers a candidate again and ICE stays "new"
         // through every restart. Let our offer land and its first candidate come before the rollback.
         const inFlight = peer.makingOffer && peer.pc.signalingState === 'stable' && !!peer.ownOffer;
-        if (inFlight) await peer.ownOffer;
+        if (inFlight) await unlessDropped(peer, peer.ownOffer!);
         if (inFlight || peer.pc.signalingState === 'have-local-offer') {
           const offered = remoteFragments(peer.pc.localDescription ?? {});
           if (!peer.gatheredUfrag || offered.indexOf(peer.gatheredUfrag) < 0) {
@@ -335,14 +377,14 @@ export class PeerMesh {
       peer.settingRemoteAnswer = description.type === 'answer';
       try {
         // A colliding offer rolls our own back implicitly (JSEP), which both engines do today.
-        await peer.pc.setRemoteDescription(description);
+        await unlessDropped(peer, peer.pc.setRemoteDescription(description));
       } finally {
         peer.settingRemoteAnswer = false;
       }
       await this.addStrayCandidates(peer);
       if (description.type === 'offer') {
         this.addLocalTracks(peer);
-        await peer.pc.setLocalDescription();
+        await unlessDropped(peer, peer.pc.setLocalDescription());
         trace(peer, `send answer ufrag=${ufragOf(peer.pc.localDescription)}`);
         await this.send(peer, 'answer', { description: describe(peer.pc.localDescription) });
         this.options.mark?.('answer-sent');
@@ -359,9 +401,10 @@ export class PeerMesh {
         return;
       }
       try {
-        await peer.pc.addIceCandidate(candidate);
+        await unlessDropped(peer, peer.pc.addIceCandidate(candidate));
         trace(peer, `recv ice ufrag=${fragment} added`);
       } catch (e) {
+        if (e instanceof Dropped) throw e;
         trace(peer, `recv ice ufrag=${fragment} failed: ${(e as Error).message}`);
         // Candidates of an offer we ignored are expected to fail; they are kept in case an answer
         // with their credentials follows.
@@ -380,7 +423,7 @@ export class PeerMesh {
     peer.strayCandidates = peer.strayCandidates.filter((c) => now.indexOf(c) < 0);
     if (now.length) trace(peer, `adding ${now.length} kept ice ufrag=${now[0].usernameFragment}`);
     for (const candidate of now) {
-      await peer.pc.addIceCandidate(candidate).catch((e) => log.warn('addIceCandidate (kept)', (e as Error).message));
+      await unlessDropped(peer, peer.pc.addIceCandidate(candidate).catch((e) => log.warn('addIceCandidate (kept)', (e as Error).message)));
     }
   }
 
@@ -402,6 +445,11 @@ export class PeerMesh {
       iceServers: this.options.iceServers,
       iceTransportPolicy: this.options.relayOnly ? 'relay' : 'all',
     });
+    let markDropped = () => undefined as void;
+    const dropped = new Promise<never>((_, reject) => {
+      markDropped = () => reject(new Dropped('connection closed'));
+    });
+    dropped.catch(() => undefined); // awaited only through unlessDropped
     const peer: Peer = {
       id,
       pc,
@@ -416,6 +464,8 @@ export class PeerMesh {
       strayCandidates: [],
       plan: initialPlan,
       trace: [],
+      dropped,
+      markDropped,
       createdAt: Date.now() % 1_000_000,
       info: {
         participantId: id,
@@ -554,7 +604,7 @@ export class PeerMesh {
         () => undefined,
         () => undefined,
       );
-      await made;
+      await unlessDropped(peer, made);
       if (peer.pc.signalingState !== 'have-local-offer') {
         trace(peer, `offer not made: ${peer.pc.signalingState}`);
         return;
@@ -565,6 +615,7 @@ export class PeerMesh {
       peer.offerLost = false;
       this.options.mark?.('offer-sent');
     } catch (e) {
+      if (e instanceof Dropped) return;
       // The hub refused it (the other side is away) or the connection closed meanwhile.
       trace(peer, `offer failed: ${(e as Error).message}`);
       peer.offerLost = true;
@@ -616,6 +667,7 @@ export class PeerMesh {
     peer.pc.onsignalingstatechange = null;
     peer.pc.onicegatheringstatechange = null;
     peer.pc.close();
+    peer.markDropped();
     this.peers.delete(id);
     this.options.onChange();
   }
@@ -629,7 +681,7 @@ export class PeerMesh {
     if (this.closed || this.peers.get(peer.id) !== peer) return;
     this.counters.renewedConnections++;
     this.renewals.set(peer.id, (this.renewals.get(peer.id) ?? 0) + 1);
-    this.events.push(`${Date.now() % 1_000_000} renew ${peer.id}: ${why}`);
+    this.events.push(`${Date.now() % 1_000_000} renew ${peer.id}: ${why}${this.applying ? ` (applying ${this.applying})` : ''}`);
     log.info('connection made anew', why);
     this.options.mark?.('connection-renewed');
     const session = peer.remoteSession;
