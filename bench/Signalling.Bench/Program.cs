@@ -11,7 +11,7 @@ using System.Text.Json;
 // runs as its own process so its memory can be read from /proc. Then failover: a patient's server is
 // killed (SIGKILL) and the time until their seat is resumed through the other server is measured.
 //
-//   dotnet run -c Release --project bench/Signalling.Bench -- [--visits 1000] [--rate 100] [--rounds 5] [--warmup 50] [--join-concurrency 64] [--cluster true] [--failover-trials 20]
+//   dotnet run -c Release --project bench/Signalling.Bench -- [--visits 1000] [--rate 100] [--rounds 5] [--warmup 50] [--join-concurrency 64] [--cluster true] [--failover-trials 20] [--settle 2] [--only cluster]
 var options = ParseArguments(args);
 var visits = int.Parse(options.GetValueOrDefault("visits", "1000"), CultureInfo.InvariantCulture);
 var rate = options.GetValueOrDefault("rate", "100");
@@ -21,6 +21,7 @@ var rounds = int.Parse(options.GetValueOrDefault("rounds", "5"), CultureInfo.Inv
 var warmup = options.GetValueOrDefault("warmup", "50");
 var cluster = options.GetValueOrDefault("cluster", "true") == "true";
 var failoverTrials = int.Parse(options.GetValueOrDefault("failover-trials", "20"), CultureInfo.InvariantCulture);
+var settle = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("settle", "2"), CultureInfo.InvariantCulture));
 var root = FindRepositoryRoot();
 var nodeFolder = Path.Combine(root, "bench", "Signalling.Bench", "node");
 
@@ -43,6 +44,11 @@ for (var round = 1; round <= rounds; round++)
         async () => bareRuns.Add(await RunBareAsync()),
         async () => realRuns.Add(await RunVideoVisitAsync()),
     };
+    if (options.GetValueOrDefault("only") == "cluster")
+    {
+        order.Clear(); // a look at the two servers alone (no comparison is printed)
+    }
+
     if (cluster)
     {
         order.Add(async () => clusterRuns.Add(await RunClusterAsync(services!)));
@@ -52,6 +58,16 @@ for (var round = 1; round <= rounds; round++)
     {
         await order[(i + round - 1) % order.Count]();
     }
+}
+
+if (realRuns.Count == 0)
+{
+    foreach (var run in clusterRuns)
+    {
+        Console.WriteLine($"2 servers: p50 {run.P50:0.000} ms, p99 {run.P99:0.000} ms, max {run.Max:0.0} ms, {run.KiBPerConnection:0.0} KiB/conn, {run.Errors} errors");
+    }
+
+    return clusterRuns.Sum(r => r.Errors) == 0 ? 0 : 1;
 }
 
 Console.WriteLine();
@@ -195,7 +211,7 @@ async Task<Result> DriveAsync(string mode, ServerProcess[] servers)
     {
         if (line.StartsWith("BARRIER", StringComparison.Ordinal))
         {
-            await Task.Delay(TimeSpan.FromSeconds(2), timeout.Token); // let the servers settle
+            await Task.Delay(settle, timeout.Token); // let the servers settle
             joined = servers.Sum(s => RssKiB(s.Pid));
             Console.WriteLine($"[{mode}] {line[8..]}; server RSS {joined / 1024.0:0.0} MiB");
             await node.StandardInput.WriteLineAsync("go");
@@ -213,6 +229,11 @@ async Task<Result> DriveAsync(string mode, ServerProcess[] servers)
     }
 
     await node.WaitForExitAsync(timeout.Token);
+    if (Environment.GetEnvironmentVariable("BENCH_TIMELINE") is { Length: > 0 })
+    {
+        Console.WriteLine($"[{mode}] latency per half second:{Environment.NewLine}{await stderr}");
+    }
+
     if (result is not { } r)
     {
         throw new InvalidOperationException($"The {mode} driver ended without a result: {await stderr}");
