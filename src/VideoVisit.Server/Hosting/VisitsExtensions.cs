@@ -33,7 +33,7 @@ internal static class VisitsExtensions
             sp.GetRequiredService<IVisitStore>(),
             sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<CspViolations>();
-        builder.Services.AddSingleton(sp => new HubRateLimits(sp.GetRequiredService<IOptions<VisitOptions>>().Value));
+        builder.Services.AddSingleton(sp => new HubRateLimits(sp.GetRequiredService<IOptions<VisitOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<VisitHubFilter>();
         var signalR = builder.Services.AddSignalR(hub =>
         {

@@ -1,4 +1,4 @@
-using System.Threading.RateLimiting;
+using System.Collections.Concurrent;
 using VideoVisit.Server.Visits;
 
 namespace VideoVisit.Server.Hubs;
@@ -12,37 +12,36 @@ internal enum HubLimit
 }
 
 /// <summary>
-/// Token buckets per connection and kind of call (<see cref="System.Threading.RateLimiting"/>): a burst at
-/// once, then a sustained rate. One partitioned limiter replenishes every bucket from a single timer and
-/// forgets the buckets of connections that went quiet. A caller over a limit gets a
-/// <see cref="VisitException"/>; their connection and everyone else's carry on.
+/// Token buckets per connection and kind of call: a burst at once, then a sustained rate. A bucket is
+/// refilled when it is asked (by the time since it was last asked), so no timer runs for it: with
+/// <c>System.Threading.RateLimiting</c>'s partitioned token buckets, every bucket had its own timer
+/// (the signal bucket's every 100 ms, the chat bucket's every second: 2,000 connections that signal
+/// and chat made 22,000 timer callbacks a second, busy or idle) beside the partitioned limiter's own
+/// sweep of all of them every 100 ms. A connection's buckets go when it closes. A
+/// caller over a limit gets a <see cref="VisitException"/>; their connection and everyone else's carry on.
 /// </summary>
-internal sealed class HubRateLimits : IDisposable
+internal sealed class HubRateLimits(VisitOptions options, TimeProvider? time = null)
 {
-    /// <summary>How often the partitioned limiter replenishes its buckets.</summary>
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    private readonly PartitionedRateLimiter<(string ConnectionId, HubLimit Limit)> _limiter;
+    /// <summary>Per kind, in <see cref="HubLimit"/> order: the burst and the tokens added per second.</summary>
+    private readonly (int Burst, double PerSecond)[] _rates =
+    [
+        (options.SignalBurst, options.SignalsPerSecond),
+        (options.ChatBurst, options.ChatPerSecond),
+        (options.PrecheckBurst, options.PrechecksPerMinute / 60.0),
+    ];
 
-    public HubRateLimits(VisitOptions options)
-    {
-        var signal = Bucket(options.SignalBurst, options.SignalsPerSecond, TimeSpan.FromSeconds(1));
-        var chat = Bucket(options.ChatBurst, options.ChatPerSecond, TimeSpan.FromSeconds(1));
-        var precheck = Bucket(options.PrecheckBurst, options.PrechecksPerMinute, TimeSpan.FromMinutes(1));
-        _limiter = PartitionedRateLimiter.Create<(string ConnectionId, HubLimit Limit), (string, HubLimit)>(key =>
-            RateLimitPartition.GetTokenBucketLimiter(key, k => k.Item2 switch
-            {
-                HubLimit.Signal => signal,
-                HubLimit.Chat => chat,
-                _ => precheck,
-            }));
-    }
+    private readonly ConcurrentDictionary<string, Buckets> _connections = new(StringComparer.Ordinal);
+
+    /// <summary>Connections that have buckets (for tests: a closed connection's are gone).</summary>
+    public int Connections => _connections.Count;
 
     /// <summary>Takes one token or refuses with a message the caller can act on.</summary>
     public void Take(string connectionId, HubLimit limit)
     {
-        using var lease = _limiter.AttemptAcquire((connectionId, limit));
-        if (!lease.IsAcquired)
+        var buckets = _connections.GetOrAdd(connectionId, static (_, rates) => new Buckets(rates), _rates);
+        if (!buckets.TryTake((int)limit, _rates[(int)limit], _time.GetTimestamp(), _time.TimestampFrequency))
         {
             throw new VisitException(VisitError.RateLimited, limit switch
             {
@@ -53,29 +52,40 @@ internal sealed class HubRateLimits : IDisposable
         }
     }
 
-    public void Dispose() => _limiter.Dispose();
+    /// <summary>The connection closed: its buckets go with it.</summary>
+    public void Forget(string connectionId) => _connections.TryRemove(connectionId, out _);
 
-    /// <summary>
-    /// <paramref name="perWindow"/> tokens per <paramref name="window"/>, handed out in steps no finer than
-    /// the replenishment tick (50 a second becomes 5 every 100 ms; 6 a minute, 1 every 10 s).
-    /// </summary>
-    private static TokenBucketRateLimiterOptions Bucket(int burst, int perWindow, TimeSpan window)
+    /// <summary>One connection's buckets, full at first.</summary>
+    private sealed class Buckets
     {
-        var period = window / perWindow;
-        var tokens = 1;
-        if (period < Tick)
+        private readonly double[] _tokens;
+        private readonly long[] _at;
+
+        public Buckets((int Burst, double PerSecond)[] rates)
         {
-            tokens = (int)Math.Max(1, Math.Round(perWindow * (Tick / window)));
-            period = Tick;
+            _tokens = [.. rates.Select(r => (double)r.Burst)];
+            _at = new long[rates.Length];
         }
 
-        return new TokenBucketRateLimiterOptions
+        public bool TryTake(int kind, (int Burst, double PerSecond) rate, long now, long frequency)
         {
-            TokenLimit = burst,
-            TokensPerPeriod = tokens,
-            ReplenishmentPeriod = period,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        };
+            lock (this)
+            {
+                if (_at[kind] != 0 && now > _at[kind])
+                {
+                    var seconds = (now - _at[kind]) / (double)frequency;
+                    _tokens[kind] = Math.Min(rate.Burst, _tokens[kind] + (seconds * rate.PerSecond));
+                }
+
+                _at[kind] = now;
+                if (_tokens[kind] < 1)
+                {
+                    return false;
+                }
+
+                _tokens[kind]--;
+                return true;
+            }
+        }
     }
 }

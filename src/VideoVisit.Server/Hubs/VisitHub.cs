@@ -61,5 +61,9 @@ internal sealed class VisitHub(VisitService visits, GuestInvitations guests, Hub
         return visits.ReportPrecheckAsync(Me, Context.ConnectionId, visitId, report);
     }
 
-    public override Task OnDisconnectedAsync(Exception? exception) => visits.DisconnectedAsync(Context.ConnectionId);
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        limits.Forget(Context.ConnectionId);
+        return visits.DisconnectedAsync(Context.ConnectionId);
+    }
 }

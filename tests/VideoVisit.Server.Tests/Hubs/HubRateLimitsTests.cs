@@ -1,4 +1,5 @@
 using VideoVisit.Server.Hubs;
+using VideoVisit.Server.Tests.Visits;
 using VideoVisit.Server.Visits;
 
 namespace VideoVisit.Server.Tests.Hubs;
@@ -8,7 +9,7 @@ public sealed class HubRateLimitsTests
     [Fact]
     public void EachConnectionAndKindHasItsOwnBurstAndTheRestAreRefused()
     {
-        using var limits = new HubRateLimits(new VisitOptions { ChatBurst = 5, ChatPerSecond = 1, PrecheckBurst = 2, PrechecksPerMinute = 1 });
+        var limits = new HubRateLimits(new VisitOptions { ChatBurst = 5, ChatPerSecond = 1, PrecheckBurst = 2, PrechecksPerMinute = 1 });
 
         var chatTaken = Enumerable.Range(0, 8).Count(_ => Takes(limits, "a", HubLimit.Chat));
         var precheckTaken = Enumerable.Range(0, 8).Count(_ => Takes(limits, "a", HubLimit.Precheck));
@@ -25,13 +26,51 @@ public sealed class HubRateLimitsTests
     [Fact]
     public async Task SignalsRefillAtTheirRate()
     {
-        using var limits = new HubRateLimits(new VisitOptions { SignalBurst = 10, SignalsPerSecond = 50 });
+        var limits = new HubRateLimits(new VisitOptions { SignalBurst = 10, SignalsPerSecond = 50 });
         Assert.Equal(10, Enumerable.Range(0, 20).Count(_ => Takes(limits, "a", HubLimit.Signal)));
 
-        await Task.Delay(TimeSpan.FromMilliseconds(450));
+        await Task.Delay(TimeSpan.FromMilliseconds(100));
 
-        // 50 a second refill as 5 every 100 ms: after ~0.45 s, 10 (the burst) at most, 10 at least minus a tick or two.
+        // 50 a second: after 0.1 s (and whatever the machine adds), 5 at least and never more than the burst.
         Assert.InRange(Enumerable.Range(0, 20).Count(_ => Takes(limits, "a", HubLimit.Signal)), 5, 10);
+    }
+
+    [Fact]
+    public void ABucketRefillsByTheTimeSinceItWasLastAskedUpToItsBurst()
+    {
+        var clock = new ManualTime(DateTimeOffset.Parse("2026-12-05T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var limits = new HubRateLimits(new VisitOptions { SignalBurst = 10, SignalsPerSecond = 50, PrecheckBurst = 2, PrechecksPerMinute = 6 }, clock);
+        Assert.Equal(10, Enumerable.Range(0, 20).Count(_ => Takes(limits, "a", HubLimit.Signal)));
+
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(5, Enumerable.Range(0, 20).Count(_ => Takes(limits, "a", HubLimit.Signal)));
+
+        clock.Advance(TimeSpan.FromMilliseconds(10));
+        Assert.Equal(0, Enumerable.Range(0, 20).Count(_ => Takes(limits, "a", HubLimit.Signal)));
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(10, Enumerable.Range(0, 20).Count(_ => Takes(limits, "a", HubLimit.Signal)));
+
+        // Six a minute: one every ten seconds once the burst is spent.
+        Assert.Equal(2, Enumerable.Range(0, 5).Count(_ => Takes(limits, "a", HubLimit.Precheck)));
+        clock.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(Takes(limits, "a", HubLimit.Precheck));
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(Takes(limits, "a", HubLimit.Precheck));
+        Assert.False(Takes(limits, "a", HubLimit.Precheck));
+    }
+
+    [Fact]
+    public void AClosedConnectionsBucketsAreForgotten()
+    {
+        var limits = new HubRateLimits(new VisitOptions { ChatBurst = 1, ChatPerSecond = 1 });
+        Assert.True(Takes(limits, "a", HubLimit.Chat));
+        Assert.True(Takes(limits, "b", HubLimit.Chat));
+        Assert.Equal(2, limits.Connections);
+
+        limits.Forget("a");
+
+        Assert.Equal(1, limits.Connections);
     }
 
     private static bool Takes(HubRateLimits limits, string connection, HubLimit limit)
