@@ -113,6 +113,11 @@ interface Peer {
    */
   dropped: Promise<never>;
   markDropped: () => void;
+  /**
+   * Made anew because the other side made a new connection, and not connected yet: giving it up too
+   * would drop the other side's new offer (being applied to it) and refuse that connection's signals.
+   */
+  answersRenewal: boolean;
   createdAt: number;
   lastCounters?: { received: number; lost: number };
   lastReceived?: Map<string, number>;
@@ -211,8 +216,8 @@ export class PeerMesh {
       .then(() => {
         this.applying = `${message.kind} since ${Date.now() % 1_000_000}`;
         const applied = this.apply(message);
-        // Test hook: give up the connections while this signal's first operation is pending.
-        if (this.renewWhileApplying) {
+        // Test hook: give up the connections while this offer's setRemoteDescription is pending.
+        if (this.renewWhileApplying && message.kind === 'offer') {
           this.renewWhileApplying = false;
           this.renewAll();
         }
@@ -271,14 +276,19 @@ export class PeerMesh {
 
   /**
    * Test hook: give up every connection and make it anew, as a stuck one is after `RenewAfterMs`:
-   * now, or while the next incoming signal is being applied (its first operation still pending).
+   * now, or while the next incoming offer is being applied (its setRemoteDescription still pending).
    */
-  renewAll(whileApplyingNextSignal = false) {
-    if (whileApplyingNextSignal) {
+  renewAll(whileApplyingNextOffer = false) {
+    if (whileApplyingNextOffer) {
       this.renewWhileApplying = true;
       return;
     }
-    for (const peer of [...this.peers.values()]) this.renew(peer, 'asked');
+    for (const peer of [...this.peers.values()]) {
+      // Both sides giving up at once: this side already made anew the connection the other side's
+      // new one asked for, moments ago; that is this side's new connection.
+      if (peer.answersRenewal) this.events.push(`${Date.now() % 1_000_000} renew ${peer.id} skipped: already made anew for the other side's new connection`);
+      else this.renew(peer, 'asked');
+    }
   }
 
   /** Renegotiate every connection now (an ICE restart), as a network change does. */
@@ -330,7 +340,11 @@ export class PeerMesh {
       return;
     }
     // The other side gave up its connection and made a new one: so do we, and take its offer there.
-    if (connection === 'renew' && current) this.renew(current, 'the other side made a new connection');
+    if (connection === 'renew' && current) {
+      this.renew(current, 'the other side made a new connection');
+      const next = this.peers.get(from);
+      if (next) next.answersRenewal = true;
+    }
     // Only an offer may open a connection we do not hold; anything else is from a closed one.
     if (!this.peers.has(from) && message.kind !== 'offer') return;
     const peer = this.peers.get(from) ?? this.create(from);
@@ -466,6 +480,7 @@ export class PeerMesh {
       trace: [],
       dropped,
       markDropped,
+      answersRenewal: false,
       createdAt: Date.now() % 1_000_000,
       info: {
         participantId: id,
@@ -511,6 +526,7 @@ export class PeerMesh {
       trace(peer, `connection ${state}`);
       if (state === 'connected') {
         peer.notConnectedSince = undefined;
+        peer.answersRenewal = false;
         this.renewals.delete(peer.id);
       }
       else peer.notConnectedSince ??= Date.now();

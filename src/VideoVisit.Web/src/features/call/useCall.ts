@@ -24,9 +24,9 @@ export interface CallDebug {
   renegotiate: () => void;
   /**
    * Test hook: give up every connection and make it anew (the last resort for a stuck one), now or
-   * while the next incoming signal is being applied.
+   * while the next incoming offer is being applied.
    */
-  renewConnections: (whileApplyingNextSignal?: boolean) => void;
+  renewConnections: (whileApplyingNextOffer?: boolean) => void;
   /** Test hook: every connection is between negotiations (signaling state stable). */
   stable: () => boolean;
   /** Test hook: each connection's signaling state, for a failing test to print. */
@@ -142,7 +142,7 @@ export function useCall(active: boolean, visitId: string | null, selfId: string 
       meshesMade.push(Date.now() % 1_000_000);
       debug.negotiationState = () => (created ? { meshesMade, ...created.negotiationState() } : null);
       debug.renegotiate = () => created?.restartIce();
-      debug.renewConnections = (whileApplyingNextSignal) => created?.renewAll(whileApplyingNextSignal);
+      debug.renewConnections = (whileApplyingNextOffer) => created?.renewAll(whileApplyingNextOffer);
       for (const m of pending.current.splice(0)) void created.handleSignal(m);
       setPeers(created.list());
       setMeshVersion((v) => v + 1);
