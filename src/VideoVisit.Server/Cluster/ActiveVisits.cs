@@ -29,7 +29,7 @@ internal sealed class ActiveVisits
     }
 
     /// <summary>Reads (a signal's route, the visit's status) from the room in this process; changes through the grain.</summary>
-    private sealed class ReadsHere(VisitHost host, IVisit grain) : GrainCalls(grain)
+    private sealed class ReadsHere(VisitHost host, IVisit grain) : GrainCalls<IVisit>(grain)
     {
         public VisitHost Host => host;
 

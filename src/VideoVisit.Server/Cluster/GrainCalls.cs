@@ -3,9 +3,10 @@ using VideoVisit.Server.Visits;
 namespace VideoVisit.Server.Cluster;
 
 /// <summary>A visit's grain, called for everything; the subclasses answer some reads in this process instead.</summary>
-internal abstract class GrainCalls(IVisit grain) : IVisit
+internal abstract class GrainCalls<TGrain>(TGrain grain) : IVisit
+    where TGrain : IVisit
 {
-    protected IVisit Grain => grain;
+    protected TGrain Grain => grain;
 
     public virtual Task<SignalRoute> RouteSignal(string connectionId, string toParticipantId) => grain.RouteSignal(connectionId, toParticipantId);
 

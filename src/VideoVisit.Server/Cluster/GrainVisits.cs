@@ -35,9 +35,8 @@ internal sealed class GrainVisits(IGrainFactory grains, IVisitStore store, ILoca
 }
 
 /// <summary>A visit that runs on another server: its signal routes are cached here (<see cref="RouteCache"/>), everything else is a grain call.</summary>
-internal sealed class RoutedHere(string visitId, IVisitGrain grain, RouteCache cache, IVisitRoutes reference, string server) : GrainCalls(grain)
+internal sealed class RoutedHere(string visitId, IVisitGrain grain, RouteCache cache, IVisitRoutes reference, string server) : GrainCalls<IVisitGrain>(grain)
 {
-    private IVisitGrain VisitGrain => (IVisitGrain)Grain;
 
     public override async Task<SignalRoute> RouteSignal(string connectionId, string toParticipantId)
     {
@@ -46,7 +45,7 @@ internal sealed class RoutedHere(string visitId, IVisitGrain grain, RouteCache c
             return route;
         }
 
-        var read = await VisitGrain.RouteSignalFor(connectionId, toParticipantId, reference, server);
+        var read = await Grain.RouteSignalFor(connectionId, toParticipantId, reference, server);
         cache.Keep(visitId, connectionId, toParticipantId, read);
         return read.Route;
     }
