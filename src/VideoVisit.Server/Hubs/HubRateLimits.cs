@@ -40,8 +40,9 @@ internal sealed class HubRateLimits(VisitOptions options, TimeProvider? time = n
     /// <summary>Takes one token or refuses with a message the caller can act on.</summary>
     public void Take(string connectionId, HubLimit limit)
     {
-        var buckets = _connections.GetOrAdd(connectionId, static (_, rates) => new Buckets(rates), _rates);
-        if (!buckets.TryTake((int)limit, _rates[(int)limit], _time.GetTimestamp(), _time.TimestampFrequency))
+        var now = _time.GetTimestamp();
+        var buckets = _connections.GetOrAdd(connectionId, static (_, state) => new Buckets(state.Rates, state.Now), (Rates: _rates, Now: now));
+        if (!buckets.TryTake((int)limit, _rates[(int)limit], now, _time.TimestampFrequency))
         {
             throw new VisitException(VisitError.RateLimited, limit switch
             {
@@ -55,23 +56,24 @@ internal sealed class HubRateLimits(VisitOptions options, TimeProvider? time = n
     /// <summary>The connection closed: its buckets go with it.</summary>
     public void Forget(string connectionId) => _connections.TryRemove(connectionId, out _);
 
-    /// <summary>One connection's buckets, full at first.</summary>
+    /// <summary>One connection's buckets, full when it first asks.</summary>
     private sealed class Buckets
     {
+        private readonly Lock _gate = new();
         private readonly double[] _tokens;
         private readonly long[] _at;
 
-        public Buckets((int Burst, double PerSecond)[] rates)
+        public Buckets((int Burst, double PerSecond)[] rates, long now)
         {
             _tokens = [.. rates.Select(r => (double)r.Burst)];
-            _at = new long[rates.Length];
+            _at = [.. rates.Select(_ => now)];
         }
 
         public bool TryTake(int kind, (int Burst, double PerSecond) rate, long now, long frequency)
         {
-            lock (this)
+            lock (_gate)
             {
-                if (_at[kind] != 0 && now > _at[kind])
+                if (now > _at[kind])
                 {
                     var seconds = (now - _at[kind]) / (double)frequency;
                     _tokens[kind] = Math.Min(rate.Burst, _tokens[kind] + (seconds * rate.PerSecond));
