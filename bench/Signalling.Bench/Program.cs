@@ -21,6 +21,8 @@ var rounds = int.Parse(options.GetValueOrDefault("rounds", "5"), CultureInfo.Inv
 var warmup = options.GetValueOrDefault("warmup", "50");
 var cluster = options.GetValueOrDefault("cluster", "true") == "true";
 var failoverTrials = int.Parse(options.GetValueOrDefault("failover-trials", "20"), CultureInfo.InvariantCulture);
+// The two servers alone: a closer look at them, with no comparison printed.
+var onlyCluster = options.GetValueOrDefault("only") == "cluster";
 var settle = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("settle", "2"), CultureInfo.InvariantCulture));
 var root = FindRepositoryRoot();
 var nodeFolder = Path.Combine(root, "bench", "Signalling.Bench", "node");
@@ -39,15 +41,11 @@ await using var services = cluster || failoverTrials > 0 ? await ClusterServices
 for (var round = 1; round <= rounds; round++)
 {
     // Rotate which goes first, so none always gets the quieter machine.
-    var order = new List<Func<Task>>
+    var order = onlyCluster ? new List<Func<Task>>() : new List<Func<Task>>
     {
         async () => bareRuns.Add(await RunBareAsync()),
         async () => realRuns.Add(await RunVideoVisitAsync()),
     };
-    if (options.GetValueOrDefault("only") == "cluster")
-    {
-        order.Clear(); // a look at the two servers alone (no comparison is printed)
-    }
 
     if (cluster)
     {
@@ -60,7 +58,7 @@ for (var round = 1; round <= rounds; round++)
     }
 }
 
-if (realRuns.Count == 0)
+if (onlyCluster)
 {
     foreach (var run in clusterRuns)
     {
