@@ -23,6 +23,8 @@ var cluster = options.GetValueOrDefault("cluster", "true") == "true";
 var failoverTrials = int.Parse(options.GetValueOrDefault("failover-trials", "20"), CultureInfo.InvariantCulture);
 // The two servers alone: a closer look at them, with no comparison printed.
 var onlyCluster = options.GetValueOrDefault("only") == "cluster";
+// 1: the cluster phase runs one server with the cluster's settings (only with --only cluster).
+var clusterServers = int.Parse(options.GetValueOrDefault("cluster-servers", "2"), CultureInfo.InvariantCulture);
 var settle = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("settle", "2"), CultureInfo.InvariantCulture));
 var root = FindRepositoryRoot();
 var nodeFolder = Path.Combine(root, "bench", "Signalling.Bench", "node");
@@ -62,7 +64,7 @@ if (onlyCluster)
 {
     foreach (var run in clusterRuns)
     {
-        Console.WriteLine($"2 servers: p50 {run.P50:0.000} ms, p99 {run.P99:0.000} ms, max {run.Max:0.0} ms, {run.KiBPerConnection:0.0} KiB/conn, {run.Errors} errors");
+        Console.WriteLine($"2 servers: p50 {run.P50:0.000} ms, p99 {run.P99:0.000} ms, max {run.Max:0.0} ms, {run.KiBPerConnection:0.0} KiB/conn, server CPU {run.ServerCpuMsPerVisit:0.00} ms per visit, {run.Errors} errors");
     }
 
     return clusterRuns.Sum(r => r.Errors) == 0 ? 0 : 1;
@@ -121,6 +123,7 @@ void Table(string title, Result real, Result bare, Result? two)
     Row("signals delivered", real.Signals, bare.Signals, two?.Signals, "0");
     Row("server memory per connection (KiB)", real.KiBPerConnection, bare.KiBPerConnection, two?.KiBPerConnection, "0.0");
     Row("server RSS with all joined (MiB)", real.RssJoinedMiB, bare.RssJoinedMiB, two?.RssJoinedMiB, "0.0");
+    Row("server CPU per visit's flow (ms)", real.ServerCpuMsPerVisit, bare.ServerCpuMsPerVisit, two?.ServerCpuMsPerVisit, "0.00");
     Row("errors", real.Errors, bare.Errors, two?.Errors, "0");
 }
 
@@ -145,6 +148,12 @@ async Task<Result> RunClusterAsync(ClusterServices services)
 {
     var settings = services.NewCluster();
     await using var a = await ServerProcess.StartAsync(ServerDll(), [.. settings(), "--Demo:Seed", "true", "--Demo:LoadTestVisits", visits.ToString(CultureInfo.InvariantCulture)]);
+    if (clusterServers == 1)
+    {
+        // The cluster's settings on one server: what PostgreSQL, Redis and Orleans cost without crossing.
+        return await DriveAsync("cluster", [a]);
+    }
+
     await using var b = await ServerProcess.StartAsync(ServerDll(), settings());
     return await DriveAsync("cluster", [a, b]);
 }
@@ -166,6 +175,7 @@ static Result Median(List<Result> runs)
         M(runs.Select(r => r.Signals)),
         M(runs.Select(r => r.KiBPerConnection)),
         M(runs.Select(r => r.RssJoinedMiB)),
+        M(runs.Select(r => r.ServerCpuMsPerVisit)),
         runs.Sum(r => r.Errors));
 }
 
@@ -204,14 +214,23 @@ async Task<Result> DriveAsync(string mode, ServerProcess[] servers)
     var stderr = node.StandardError.ReadToEndAsync();
     long joined = 0;
     JsonElement? result = null;
+    CpuUse? flowsStarted = null;
+    var flowClock = Stopwatch.StartNew();
+    Dictionary<string, double>? flowCpu = null;
     using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
     while (await node.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
     {
         if (line.StartsWith("BARRIER", StringComparison.Ordinal))
         {
-            await Task.Delay(settle, timeout.Token); // let the servers settle
+            // Let the servers settle; the CPU they use meanwhile, with every connection open and idle, is what merely holding them costs.
+            var settleStarted = CpuUse.Take([.. servers.Select(s => s.Pid)], node.Id);
+            var settleClock = Stopwatch.StartNew();
+            await Task.Delay(settle, timeout.Token);
+            Console.WriteLine($"[{mode}] CPU while settling ({settleClock.Elapsed.TotalSeconds:0.0} s, no flows): {CpuUse.Describe(CpuUse.Take([.. servers.Select(s => s.Pid)], node.Id).Since(settleStarted), settleClock.Elapsed.TotalSeconds)}");
             joined = servers.Sum(s => RssKiB(s.Pid));
             Console.WriteLine($"[{mode}] {line[8..]}; server RSS {joined / 1024.0:0.0} MiB");
+            flowsStarted = CpuUse.Take([.. servers.Select(s => s.Pid)], node.Id);
+            flowClock.Restart();
             await node.StandardInput.WriteLineAsync("go");
             await node.StandardInput.FlushAsync(timeout.Token);
         }
@@ -219,6 +238,14 @@ async Task<Result> DriveAsync(string mode, ServerProcess[] servers)
         {
             result = JsonDocument.Parse(line[7..]).RootElement.Clone();
             Console.WriteLine($"[{mode}] {line[7..]}");
+            if (flowsStarted is not null)
+            {
+                // The flows and the driver's closing of its connections, as the servers saw them.
+                var flowsEnded = CpuUse.Take([.. servers.Select(s => s.Pid)], node.Id);
+                flowCpu = flowsEnded.Since(flowsStarted);
+                Console.WriteLine($"[{mode}] CPU over the flows ({flowClock.Elapsed.TotalSeconds:0.0} s): {CpuUse.Describe(flowCpu, flowClock.Elapsed.TotalSeconds)}"
+                    + (servers.Length > 1 ? $"; each server {string.Join(" and ", flowsEnded.ServersSince(flowsStarted, servers.Select(s => s.Pid)).Select(c => c.ToString("0.00 s", CultureInfo.InvariantCulture)))}" : ""));
+            }
         }
         else
         {
@@ -247,6 +274,7 @@ async Task<Result> DriveAsync(string mode, ServerProcess[] servers)
         r.GetProperty("signals").GetDouble(),
         (joined - baseline) / (double)connections,
         joined / 1024.0,
+        flowCpu is null ? double.NaN : 1000 * flowCpu["servers"] / visits,
         r.GetProperty("errors").GetDouble());
 }
 
@@ -303,4 +331,4 @@ static Dictionary<string, string> ParseArguments(string[] args)
     return options;
 }
 
-internal sealed record Result(double JoinsPerSecond, double P50, double P99, double Max, double ChatP50, double Signals, double KiBPerConnection, double RssJoinedMiB, double Errors);
+internal sealed record Result(double JoinsPerSecond, double P50, double P99, double Max, double ChatP50, double Signals, double KiBPerConnection, double RssJoinedMiB, double ServerCpuMsPerVisit, double Errors);
