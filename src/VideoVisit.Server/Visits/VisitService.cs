@@ -178,10 +178,13 @@ public sealed class VisitService
     public async Task EndVisitAsync(string personId, string connectionId, string visitId) =>
         await (await AsProfessional(personId, visitId)).EndVisit(connectionId);
 
-    public Task LeaveVisitAsync(string personId, string connectionId, string visitId)
+    public async Task LeaveVisitAsync(string personId, string connectionId, string visitId)
     {
         MeOrGuest(personId);
-        return _visits.Visit(visitId).Leave(connectionId);
+        await _visits.Visit(visitId).Leave(connectionId);
+        // The connection holds no seat there any more (one seat per connection and visit): when it
+        // closes, that visit has nothing to hear, and in a cluster is not woken from the store for it.
+        Untrack(connectionId, visitId);
     }
 
     /// <summary>Relays offer / answer / ice / restart between two admitted participants of the same visit.</summary>
@@ -401,6 +404,14 @@ public sealed class VisitService
 
     private void Track(string connectionId, string visitId) =>
         _connections.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[visitId] = 0;
+
+    private void Untrack(string connectionId, string visitId)
+    {
+        if (_connections.TryGetValue(connectionId, out var visits))
+        {
+            visits.TryRemove(visitId, out _);
+        }
+    }
 
     private async Task<IVisit> AsProfessional(string personId, string visitId)
     {

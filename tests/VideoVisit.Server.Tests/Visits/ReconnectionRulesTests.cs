@@ -138,6 +138,52 @@ public sealed class ReconnectionRulesTests
         Assert.Equal(VisitError.WrongState, refused.Error);
         Assert.Equal("representative", _w.Notifier.LastState("conn-other").Participants.Single(p => p.ParticipantId == otherWindow.ParticipantId).Role);
     }
+
+    /// <summary>
+    /// A window that left its visit and then closes holds no seat there: the visit is not called (in a
+    /// cluster that call would wake the visit's grain from the store only to find nothing to do). One
+    /// that closes without leaving still starts its seat's grace.
+    /// </summary>
+    [Fact]
+    public async Task AConnectionThatLeftItsVisitDoesNotCallOnItWhenItCloses()
+    {
+        var visits = new CountingVisits(new LocalVisits(_w, _w.Store, _w.Notifier, _w.Options, _w.Time));
+        var service = new VisitService(_w, _w.Store, _w.Notifier, visits, _w.Options, _w.Time);
+        var patient = await service.BeginVisitAsync("patient-1", "conn-patient-1", "appt-1", null).WaitAsync(World.Timeout);
+        var nurse = await service.BeginVisitAsync("nurse-1", "conn-nurse-1", "appt-1", null).WaitAsync(World.Timeout);
+        await service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
+
+        await service.LeaveVisitAsync("patient-1", "conn-patient-1", patient.VisitId).WaitAsync(World.Timeout);
+        var before = visits.Calls;
+        await service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
+        Assert.Equal(before, visits.Calls);
+
+        await service.DisconnectedAsync("conn-nurse-1").WaitAsync(World.Timeout);
+        Assert.Equal(before + 1, visits.Calls);
+        Assert.Contains(_w.Store.Events, e => e.Kind == "connection-lost" && e.ParticipantId == nurse.ParticipantId);
+    }
+
+    /// <summary>The visits of <see cref="LocalVisits"/>, counting how often one is looked up to be called.</summary>
+    private sealed class CountingVisits(LocalVisits inner) : IVisitDirectory
+    {
+        private int _calls;
+
+        public int Calls => _calls;
+
+        public string? Server => inner.Server;
+
+        public Task<string> OpenAsync(Appointment appointment) => inner.OpenAsync(appointment);
+
+        public Task<string?> FindAsync(Appointment appointment) => inner.FindAsync(appointment);
+
+        public VisitStatus? StatusOf(Appointment appointment) => inner.StatusOf(appointment);
+
+        public IVisit Visit(string visitId)
+        {
+            Interlocked.Increment(ref _calls);
+            return inner.Visit(visitId);
+        }
+    }
 }
 
 public sealed class FinishedVisitTests
