@@ -52,6 +52,8 @@ internal sealed partial class VisitGrain(
     /// <summary>Moves with every change, in the change's turn; starts at the clock so a later activation counts on from above.</summary>
     private long _epoch;
     private long _toldEpoch;
+    /// <summary>Seats came back from the store: the timer's next tick checks their servers, whatever calls come first.</summary>
+    private bool _checkServers;
 
     private IVisit Visit => (IVisit?)_host ?? NoVisit.Instance;
 
@@ -71,6 +73,7 @@ internal sealed partial class VisitGrain(
         if (visit.Visit.Seats is { Count: > 0 })
         {
             // Seats came back from the store: some may be held through a server that is gone, or be in grace.
+            _checkServers = true;
             StartTimer();
         }
 
@@ -156,6 +159,7 @@ internal sealed partial class VisitGrain(
         }
 
         await CheckServersAsync(host);
+        _checkServers = false;
         await host.ExpireGraceAsync();
         Settle();
     }
@@ -178,7 +182,9 @@ internal sealed partial class VisitGrain(
             return;
         }
 
-        if (host.Room.HasSeatsInGrace)
+        // A call answered before the first tick after activation (the dead server's watcher asking for
+        // the visit's state, say) must not cancel that tick's check of the seats' servers.
+        if (host.Room.HasSeatsInGrace || _checkServers)
         {
             StartTimer();
             return;
