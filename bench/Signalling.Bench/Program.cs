@@ -214,6 +214,8 @@ async Task<Result> DriveAsync(string mode, ServerProcess[] servers)
     var stderr = node.StandardError.ReadToEndAsync();
     long joined = 0;
     JsonElement? result = null;
+    int[] pids = [.. servers.Select(s => s.Pid)];
+    CpuUse Snapshot() => CpuUse.Take(pids, node.Id);
     CpuUse? flowsStarted = null;
     var flowClock = Stopwatch.StartNew();
     Dictionary<string, double>? flowCpu = null;
@@ -223,13 +225,13 @@ async Task<Result> DriveAsync(string mode, ServerProcess[] servers)
         if (line.StartsWith("BARRIER", StringComparison.Ordinal))
         {
             // Let the servers settle; the CPU they use meanwhile, with every connection open and idle, is what merely holding them costs.
-            var settleStarted = CpuUse.Take([.. servers.Select(s => s.Pid)], node.Id);
+            var settleStarted = Snapshot();
             var settleClock = Stopwatch.StartNew();
             await Task.Delay(settle, timeout.Token);
-            Console.WriteLine($"[{mode}] CPU while settling ({settleClock.Elapsed.TotalSeconds:0.0} s, no flows): {CpuUse.Describe(CpuUse.Take([.. servers.Select(s => s.Pid)], node.Id).Since(settleStarted), settleClock.Elapsed.TotalSeconds)}");
+            Console.WriteLine($"[{mode}] CPU while settling ({settleClock.Elapsed.TotalSeconds:0.0} s, no flows): {CpuUse.Describe(Snapshot().Since(settleStarted), settleClock.Elapsed.TotalSeconds)}");
             joined = servers.Sum(s => RssKiB(s.Pid));
             Console.WriteLine($"[{mode}] {line[8..]}; server RSS {joined / 1024.0:0.0} MiB");
-            flowsStarted = CpuUse.Take([.. servers.Select(s => s.Pid)], node.Id);
+            flowsStarted = Snapshot();
             flowClock.Restart();
             await node.StandardInput.WriteLineAsync("go");
             await node.StandardInput.FlushAsync(timeout.Token);
@@ -241,10 +243,10 @@ async Task<Result> DriveAsync(string mode, ServerProcess[] servers)
             if (flowsStarted is not null)
             {
                 // The flows and the driver's closing of its connections, as the servers saw them.
-                var flowsEnded = CpuUse.Take([.. servers.Select(s => s.Pid)], node.Id);
+                var flowsEnded = Snapshot();
                 flowCpu = flowsEnded.Since(flowsStarted);
                 Console.WriteLine($"[{mode}] CPU over the flows ({flowClock.Elapsed.TotalSeconds:0.0} s): {CpuUse.Describe(flowCpu, flowClock.Elapsed.TotalSeconds)}"
-                    + (servers.Length > 1 ? $"; each server {string.Join(" and ", flowsEnded.ServersSince(flowsStarted, servers.Select(s => s.Pid)).Select(c => c.ToString("0.00 s", CultureInfo.InvariantCulture)))}" : ""));
+                    + (servers.Length > 1 ? $"; each server {string.Join(" and ", flowsEnded.ServersSince(flowsStarted, pids).Select(c => c.ToString("0.00 s", CultureInfo.InvariantCulture)))}" : ""));
             }
         }
         else
