@@ -37,7 +37,6 @@ internal sealed class GrainVisits(IGrainFactory grains, IVisitStore store, ILoca
 /// <summary>A visit that runs on another server: its signal routes are cached here (<see cref="RouteCache"/>), everything else is a grain call.</summary>
 internal sealed class RoutedHere(string visitId, IVisitGrain grain, RouteCache cache, IVisitRoutes reference, string server) : GrainCalls<IVisitGrain>(grain)
 {
-
     public override async Task<SignalRoute> RouteSignal(string connectionId, string toParticipantId)
     {
         if (cache.TryGet(visitId, connectionId, toParticipantId, out var route))
