@@ -3,7 +3,6 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using StackExchange.Redis;
@@ -21,9 +20,6 @@ namespace VideoVisit.Server.Hosting;
 /// </summary>
 internal static class ClusterExtensions
 {
-    /// <summary>How long after its death is declared a server that missed it still runs: one table refresh (2 s) and a margin.</summary>
-    private static readonly TimeSpan ZombieMargin = TimeSpan.FromSeconds(3);
-
     public static WebApplicationBuilder AddVisitGrains(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
@@ -78,12 +74,14 @@ internal static class ClusterExtensions
 #pragma warning disable ORLEANSEXP003 // Experimental in Orleans 10.4; the failover tests (three servers, kill -9) run on it.
                 silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
-                // After a server is declared dead, its visits (and new visits in the directory's ranges it
-                // held) may start elsewhere only once a server wrongly declared dead has surely stopped: it
-                // reads the membership table every TableRefreshTimeout and stops when it finds itself dead.
-                // Orleans' default waits 22 s more here; a visit in failover cannot wait that long.
-                silo.Services.AddOptions<GrainDirectoryOptions>().Configure<IOptions<ClusterMembershipOptions>>((directory, membership) =>
-                    directory.RangeLeaseDuration = (membership.Value.MaxProbeTimeout * membership.Value.NumMissedProbesLimit) + ZombieMargin);
+                // No lease on a dead server's registrations: by default the directory keeps a dead server's
+                // visits (and new visits in the ranges it held) from starting elsewhere for 22 s more, in case
+                // it was declared dead wrongly and still runs. A patient's seat held through a dead server
+                // cannot wait that long (failover is 1-2 s without the lease, 4-5 s with even 3 s of it). A
+                // server wrongly declared dead stops itself when it next reads the membership table (every
+                // TableRefreshTimeout, 2 s); until then it could run a visit beside its new activation, as it
+                // could with Orleans' default directory (the README says so under "Operating more than one server").
+                silo.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration = TimeSpan.Zero);
             }
             else
             {
