@@ -1,3 +1,4 @@
+using Orleans.Runtime;
 using VideoVisit.Server.Visits;
 
 namespace VideoVisit.Server.Cluster;
@@ -34,7 +35,31 @@ internal abstract class GrainCalls<TGrain>(TGrain grain) : IVisit
 
     public Task ReportPrecheck(string connectionId, PrecheckSummary summary, string reportJson) => grain.ReportPrecheck(connectionId, summary, reportJson);
 
-    public Task Disconnected(string connectionId) => grain.Disconnected(connectionId);
+    /// <summary>
+    /// A closed connection has nobody to try again, so this does: a visit that is moving (its activation
+    /// going away as the call arrived, or its server just declared dead) answers the next attempt from
+    /// wherever it runs then. Without this the seat stayed "admitted" with nobody behind it.
+    /// </summary>
+    public async Task Disconnected(string connectionId)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await grain.Disconnected(connectionId);
+                return;
+            }
+            catch (Exception moving) when (moving is OrleansException or TimeoutException && attempt < DisconnectAttempts)
+            {
+                await Task.Delay(DisconnectPause * attempt);
+            }
+        }
+    }
+
+    /// <summary>Tries for a closed connection's disconnect, 0.5 s apart and then longer: about 3 s in all, as long as a dead server takes to be declared dead.</summary>
+    internal const int DisconnectAttempts = 4;
+
+    internal static readonly TimeSpan DisconnectPause = TimeSpan.FromMilliseconds(500);
 
     public Task EndBecause(string kind, string message) => grain.EndBecause(kind, message);
 

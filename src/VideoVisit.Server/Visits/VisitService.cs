@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -252,9 +253,30 @@ public sealed class VisitService
             return;
         }
 
+        // Every visit hears of it, even when one cannot be reached; what failed is thrown afterwards (and logged by the hub).
+        List<Exception>? failed = null;
         foreach (var visitId in visits.Keys)
         {
-            await _visits.Visit(visitId).Disconnected(connectionId);
+            try
+            {
+                await _visits.Visit(visitId).Disconnected(connectionId);
+            }
+#pragma warning disable CA1031 // Collected and thrown below, once every visit was told.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                (failed ??= []).Add(ex);
+            }
+        }
+
+        if (failed is { Count: 1 })
+        {
+            ExceptionDispatchInfo.Throw(failed[0]);
+        }
+
+        if (failed is not null)
+        {
+            throw new AggregateException("A closed connection's visits could not all be told.", failed);
         }
     }
 

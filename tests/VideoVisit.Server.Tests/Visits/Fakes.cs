@@ -158,3 +158,35 @@ public sealed class World : ICatalogSource
 
     public static JsonElement Payload(string json) => JsonDocument.Parse(json).RootElement.Clone();
 }
+
+/// <summary>
+/// A visit whose <see cref="IVisit.Disconnected"/> fails its first <c>failures</c> calls with the given
+/// exception and then reaches the real visit; everything else goes straight to the real visit.
+/// </summary>
+public class FlakyDisconnects : System.Reflection.DispatchProxy
+{
+    private IVisit _inner = null!;
+    private Func<Exception> _failure = null!;
+    private int _failures;
+
+    /// <summary>How many times Disconnected was called, failed calls included.</summary>
+    public int Attempts { get; private set; }
+
+    public static (IVisit Visit, FlakyDisconnects Calls) Around(IVisit inner, int failures, Func<Exception> failure)
+    {
+        var visit = Create<IVisit, FlakyDisconnects>();
+        var calls = (FlakyDisconnects)(object)visit;
+        (calls._inner, calls._failures, calls._failure) = (inner, failures, failure);
+        return (visit, calls);
+    }
+
+    protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+    {
+        if (targetMethod!.Name == nameof(IVisit.Disconnected) && ++Attempts <= _failures)
+        {
+            return Task.FromException(_failure());
+        }
+
+        return targetMethod.Invoke(_inner, args);
+    }
+}

@@ -163,6 +163,49 @@ public sealed class ReconnectionRulesTests
         Assert.Contains(_w.Store.Events, e => e.Kind == "connection-lost" && e.ParticipantId == nurse.ParticipantId);
     }
 
+    /// <summary>
+    /// A window in two visits closes and one of them cannot be reached: the other still starts the seat's
+    /// grace, and the failure is not swallowed. Both orders, since the visits are told in no fixed order.
+    /// </summary>
+    [Theory]
+    [InlineData("appt-1")]
+    [InlineData("appt-group")]
+    public async Task AClosedConnectionTellsEveryVisitItWasInEvenWhenOneCannotBeReached(string unreachable)
+    {
+        var visits = new UnreachableVisit(new LocalVisits(_w, _w.Store, _w.Notifier, _w.Options, _w.Time));
+        var service = new VisitService(_w, _w.Store, _w.Notifier, visits, _w.Options, _w.Time);
+        var seats = new Dictionary<string, BeginVisitResult>
+        {
+            ["appt-1"] = await service.BeginVisitAsync("nurse-1", "conn-nurse-1", "appt-1", null).WaitAsync(World.Timeout),
+            ["appt-group"] = await service.BeginVisitAsync("nurse-1", "conn-nurse-1", "appt-group", null).WaitAsync(World.Timeout),
+        };
+        visits.VisitId = seats[unreachable].VisitId;
+
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => service.DisconnectedAsync("conn-nurse-1").WaitAsync(World.Timeout));
+
+        Assert.Equal("unreachable", thrown.Message);
+        var reached = seats.Single(s => s.Key != unreachable).Value;
+        Assert.Contains(_w.Store.Events, e => e.Kind == "connection-lost" && e.VisitId == reached.VisitId && e.ParticipantId == reached.ParticipantId);
+        Assert.DoesNotContain(_w.Store.Events, e => e.Kind == "connection-lost" && e.VisitId == visits.VisitId);
+    }
+
+    /// <summary>The visits of <see cref="LocalVisits"/>, one of which (<see cref="VisitId"/>) cannot be told of a closed connection.</summary>
+    private sealed class UnreachableVisit(LocalVisits inner) : IVisitDirectory
+    {
+        public string VisitId { get; set; } = "";
+
+        public string? Server => inner.Server;
+
+        public Task<string> OpenAsync(Appointment appointment) => inner.OpenAsync(appointment);
+
+        public Task<string?> FindAsync(Appointment appointment) => inner.FindAsync(appointment);
+
+        public VisitStatus? StatusOf(Appointment appointment) => inner.StatusOf(appointment);
+
+        public IVisit Visit(string visitId) =>
+            visitId == VisitId ? FlakyDisconnects.Around(inner.Visit(visitId), int.MaxValue, () => new InvalidOperationException("unreachable")).Visit : inner.Visit(visitId);
+    }
+
     /// <summary>The visits of <see cref="LocalVisits"/>, counting how often one is looked up to be called.</summary>
     private sealed class CountingVisits(LocalVisits inner) : IVisitDirectory
     {
