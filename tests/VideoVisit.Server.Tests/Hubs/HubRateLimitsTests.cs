@@ -29,7 +29,13 @@ public sealed class HubRateLimitsTests
         var limits = new HubRateLimits(new VisitOptions { SignalBurst = 10, SignalsPerSecond = 50 });
         Assert.Equal(10, Enumerable.Range(0, 20).Count(_ => Takes(limits, "a", HubLimit.Signal)));
 
-        await Task.Delay(TimeSpan.FromMilliseconds(100));
+        // A full 0.1 s on the monotonic clock the limits read. Task.Delay alone may end a fraction of a
+        // millisecond early (its timer counts whole milliseconds): once in CI it left 4 signals, not 5.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromMilliseconds(100))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100) - waited.Elapsed + TimeSpan.FromMilliseconds(1));
+        }
 
         // 50 a second: after 0.1 s (and whatever the machine adds), 5 at least and never more than the burst.
         Assert.InRange(Enumerable.Range(0, 20).Count(_ => Takes(limits, "a", HubLimit.Signal)), 5, 10);
