@@ -20,8 +20,11 @@ internal sealed partial class DatabaseMigrator(IDbContextFactory<VideoVisitDb> c
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {
-            // WAL lets the health check and visit reads run while the writer saves a batch.
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", cancellationToken);
+            // WAL (kept in the file) lets the health check and visit reads run while the writer saves a batch.
+            // Synchronous stays SQLite's default, FULL, on every connection: a write the store acknowledged
+            // is on disk even after a power cut. (This connection goes back to the pool the store draws on,
+            // so a setting made here alone would hold for some of the store's commits and not others.)
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
 
         else if (db.Database.IsNpgsql())

@@ -46,6 +46,36 @@ public sealed class VisitStoreTests(PostgresFixture postgres)
         Assert.Equal("c-1", (await db.Chat.SingleAsync(c => c.VisitId == visitId)).ClientMessageId);
     }
 
+    /// <summary>
+    /// On SQLite, every connection the store commits through is in WAL mode and syncs each commit (FULL):
+    /// several contexts at once, so the pool hands out the connection the schema was migrated on too.
+    /// </summary>
+    [Fact]
+    public async Task OnSqliteEveryStoreConnectionSyncsEachCommitToDisk()
+    {
+        await using var server = await VisitServer.StartAsync();
+        var contexts = server.Server.Services.GetRequiredService<IDbContextFactory<VideoVisitDb>>();
+        var open = new List<VideoVisitDb>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var db = await contexts.CreateDbContextAsync();
+                open.Add(db);
+                await db.Database.OpenConnectionAsync();
+                Assert.Equal("wal", await db.Database.SqlQueryRaw<string>("SELECT journal_mode AS Value FROM pragma_journal_mode").SingleAsync());
+                Assert.Equal(2L, await db.Database.SqlQueryRaw<long>("SELECT synchronous AS Value FROM pragma_synchronous").SingleAsync());
+            }
+        }
+        finally
+        {
+            foreach (var db in open)
+            {
+                await db.DisposeAsync();
+            }
+        }
+    }
+
     [Fact]
     public async Task AChatMessageThatCouldNotBeStoredIsNeitherSentNorAcknowledgedAndCanBeSentAgain()
     {
