@@ -49,7 +49,7 @@ internal abstract class GrainCalls<TGrain>(TGrain grain) : IVisit
                 await grain.Disconnected(connectionId);
                 return;
             }
-            catch (Exception moving) when (moving is OrleansException or TimeoutException && attempt < DisconnectAttempts)
+            catch (Exception moving) when (VisitMoving.Is(moving) && attempt < DisconnectAttempts)
             {
                 await Task.Delay(DisconnectPause * attempt);
             }
@@ -66,4 +66,11 @@ internal abstract class GrainCalls<TGrain>(TGrain grain) : IVisit
     public Task Release(string personId, string reason, string message) => grain.Release(personId, reason, message);
 
     public Task RecheckRights(IReadOnlyList<string> personIds) => grain.RecheckRights(personIds);
+}
+
+/// <summary>What a visit's grain answers while the visit moves between servers (its activation going away, its server not yet declared dead).</summary>
+internal static class VisitMoving
+{
+    /// <summary>Orleans' own failures and its response timeout: the same call succeeds again in a few seconds.</summary>
+    public static bool Is(Exception exception) => exception is OrleansException or TimeoutException;
 }

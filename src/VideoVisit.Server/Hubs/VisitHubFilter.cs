@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using VideoVisit.Server.Cluster;
 using VideoVisit.Server.Visits;
 
 namespace VideoVisit.Server.Hubs;
@@ -31,7 +32,7 @@ internal sealed partial class VisitHubFilter(ILogger<VisitHubFilter> log) : IHub
 
             throw new HubException(refused.Message, refused);
         }
-        catch (Exception moving) when (moving is Orleans.Runtime.OrleansException or TimeoutException)
+        catch (Exception moving) when (VisitMoving.Is(moving))
         {
             // The server running the visit is gone and the cluster has not yet moved it: the same call
             // succeeds again in a few seconds (the web app retries its resume).

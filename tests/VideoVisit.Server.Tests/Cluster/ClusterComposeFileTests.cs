@@ -98,5 +98,6 @@ public sealed class ClusterComposeFileTests
         Assert.Equal(2, Regex.Count(directives, "option httpchk GET /readyz"));
     }
 
-    private static int Count(string text, string value) => Regex.Count(text, Regex.Escape(value));
+    /// <summary>How often <paramref name="value"/> occurs in <paramref name="text"/>.</summary>
+    internal static int Count(string text, string value) => Regex.Count(text, Regex.Escape(value));
 }

@@ -52,9 +52,7 @@ public sealed class GrainCallsTests
 
     private async Task<(string VisitId, string Seat)> AdmittedPatientAsync()
     {
-        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
-        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
-        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
+        var (patient, nurse) = await _w.AdmittedAsync();
         return (nurse.VisitId, patient.ParticipantId);
     }
 

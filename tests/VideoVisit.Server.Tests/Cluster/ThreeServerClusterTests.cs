@@ -254,18 +254,7 @@ public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixtu
 
     /// <summary>How many times any server logged the activation of <paramref name="visitId"/>'s grain.</summary>
     private int ActivationsOf(string visitId) =>
-        Enumerable.Range(0, 3).Sum(i => CountOf(Cluster[i].Output, $"Visit {visitId} activated"));
-
-    private static int CountOf(string text, string what)
-    {
-        var count = 0;
-        for (var at = text.IndexOf(what, StringComparison.Ordinal); at >= 0; at = text.IndexOf(what, at + what.Length, StringComparison.Ordinal))
-        {
-            count++;
-        }
-
-        return count;
-    }
+        Enumerable.Range(0, 3).Sum(i => ClusterComposeFileTests.Count(Cluster[i].Output, $"Visit {visitId} activated"));
 
     /// <summary>
     /// The same for the server running the visit's grain: neither participant is connected to it; after the

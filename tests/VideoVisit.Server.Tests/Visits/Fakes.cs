@@ -152,6 +152,15 @@ public sealed class World : ICatalogSource
     public Task<BeginVisitResult> Begin(string person, string appointment = "appt-1", string? onBehalfOf = null, string? connection = null) =>
         Service.BeginVisitAsync(person, connection ?? "conn-" + person, appointment, onBehalfOf);
 
+    /// <summary>appt-1 begun by patient-1 and nurse-1 (on their usual connections), and the patient admitted.</summary>
+    public async Task<(BeginVisitResult Patient, BeginVisitResult Nurse)> AdmittedAsync()
+    {
+        var patient = await Begin("patient-1").WaitAsync(Timeout);
+        var nurse = await Begin("nurse-1").WaitAsync(Timeout);
+        await Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(Timeout);
+        return (patient, nurse);
+    }
+
     public VisitRoom Room(string visitId) => Service.FindRoom(visitId)!;
 
     public ParticipantState StateOf(string visitId, string participantId) => Room(visitId).Participants.Single(p => p.Id == participantId).State;

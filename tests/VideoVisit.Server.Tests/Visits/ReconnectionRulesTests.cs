@@ -6,18 +6,10 @@ public sealed class ReconnectionRulesTests
 {
     private readonly World _w = new();
 
-    private async Task<(BeginVisitResult Patient, BeginVisitResult Nurse)> AdmittedAsync()
-    {
-        var patient = await _w.Begin("patient-1").WaitAsync(World.Timeout);
-        var nurse = await _w.Begin("nurse-1").WaitAsync(World.Timeout);
-        await _w.Service.AdmitAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
-        return (patient, nurse);
-    }
-
     [Fact]
     public async Task ADroppedConnectionKeepsTheSeatAsReconnecting()
     {
-        var (patient, nurse) = await AdmittedAsync().WaitAsync(World.Timeout);
+        var (patient, nurse) = await _w.AdmittedAsync().WaitAsync(World.Timeout);
 
         await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
 
@@ -28,7 +20,7 @@ public sealed class ReconnectionRulesTests
     [Fact]
     public async Task ReconnectingInsideTheGraceResumesAdmittedWithoutKnocking()
     {
-        var (patient, nurse) = await AdmittedAsync().WaitAsync(World.Timeout);
+        var (patient, nurse) = await _w.AdmittedAsync().WaitAsync(World.Timeout);
         await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
         _w.Time.Advance(TimeSpan.FromSeconds(59));
         Assert.Equal(0, await _w.Service.SweepGraceAsync().WaitAsync(World.Timeout));
@@ -58,7 +50,7 @@ public sealed class ReconnectionRulesTests
     [Fact]
     public async Task AfterTheGraceTheSeatIsReleasedAndOthersAreTold()
     {
-        var (patient, nurse) = await AdmittedAsync().WaitAsync(World.Timeout);
+        var (patient, nurse) = await _w.AdmittedAsync().WaitAsync(World.Timeout);
         await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
         _w.Time.Advance(TimeSpan.FromSeconds(60));
 
@@ -84,7 +76,7 @@ public sealed class ReconnectionRulesTests
     [Fact]
     public async Task ASecondDeviceTakesTheSeatAndTheOlderConnectionIsToldWhy()
     {
-        var (patient, nurse) = await AdmittedAsync().WaitAsync(World.Timeout);
+        var (patient, nurse) = await _w.AdmittedAsync().WaitAsync(World.Timeout);
 
         var phone = await _w.Begin("patient-1", connection: "conn-phone").WaitAsync(World.Timeout);
 
@@ -100,7 +92,7 @@ public sealed class ReconnectionRulesTests
     [Fact]
     public async Task ReturningSomeoneWhoIsReconnectingSendsThemBackToWaitingWhenTheyResume()
     {
-        var (patient, nurse) = await AdmittedAsync().WaitAsync(World.Timeout);
+        var (patient, nurse) = await _w.AdmittedAsync().WaitAsync(World.Timeout);
         await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
 
         await _w.Service.ReturnToWaitingAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
@@ -116,7 +108,7 @@ public sealed class ReconnectionRulesTests
     [Fact]
     public async Task ASeatReturnedToWaitingWhileReconnectingIsStillReleasedWhenTheGraceRunsOut()
     {
-        var (patient, nurse) = await AdmittedAsync().WaitAsync(World.Timeout);
+        var (patient, nurse) = await _w.AdmittedAsync().WaitAsync(World.Timeout);
         await _w.Service.DisconnectedAsync("conn-patient-1").WaitAsync(World.Timeout);
         await _w.Service.ReturnToWaitingAsync("nurse-1", "conn-nurse-1", nurse.VisitId, patient.ParticipantId).WaitAsync(World.Timeout);
 
