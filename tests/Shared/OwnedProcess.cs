@@ -61,6 +61,18 @@ public sealed class OwnedProcess : IDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a service manager or <c>docker stop</c> sends it: the process may run its shutdown code.</summary>
+    public void Terminate()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
     public async Task WaitForExitAsync(TimeSpan timeout)
     {
         await _process.WaitForExitAsync().WaitAsync(timeout);

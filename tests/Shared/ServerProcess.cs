@@ -213,6 +213,27 @@ public sealed partial class ServerProcess : IAsyncDisposable
         await _process.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>
+    /// SIGTERM, as for a planned stop (a patch, a scale-in): waits for the process to end by itself and
+    /// returns how long that took and its exit code; fails if it is still running after <paramref name="within"/>.
+    /// </summary>
+    public async Task<(TimeSpan Took, int ExitCode)> StopAsync(TimeSpan within)
+    {
+        var process = _process ?? throw new InvalidOperationException(Name + " was never started");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        process.Terminate();
+        try
+        {
+            await process.WaitForExitAsync(within);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{Name} did not stop within {within.TotalSeconds} s of SIGTERM.\n{Tail(80)}", e);
+        }
+
+        return (clock.Elapsed, process.ExitCode);
+    }
+
     /// <summary>Kills it (SIGKILL) and starts it again on the same port and settings.</summary>
     public async Task RestartAsync()
     {

@@ -7,6 +7,7 @@ using VideoVisit.Server.Tests.Fhir;
 using VideoVisit.Server.Tests.Integration;
 using VideoVisit.Server.Tests.Store;
 using VideoVisit.Testing;
+using Xunit.Abstractions;
 
 namespace VideoVisit.Server.Tests.Cluster;
 
@@ -18,10 +19,13 @@ namespace VideoVisit.Server.Tests.Cluster;
 /// visit again (it rejoined the cluster).
 /// </summary>
 [Collection(OnPostgres.Name)]
-public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixture fixture) : IClassFixture<ThreeServerClusterTests.ClusterFixture>
+public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ThreeServerClusterTests.ClusterFixture>
 {
     /// <summary>Generous: membership declares a killed server dead in seconds, but the machine is a loaded 2-core one.</summary>
     private static readonly TimeSpan Failover = TimeSpan.FromSeconds(45);
+
+    /// <summary>A planned stop's bound: within ASP.NET's default shutdown timeout (30 s), as a service manager waits before it kills.</summary>
+    private static readonly TimeSpan PlannedStop = TimeSpan.FromSeconds(30);
 
     private ServerCluster Cluster => fixture.Cluster;
 
@@ -298,10 +302,61 @@ public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixtu
     }
 
     /// <summary>
+    /// A planned stop (SIGTERM, as for a patch) of the server that runs the visit's grain and holds the
+    /// patient's connection: it ends by itself (exit code 0) well within a service manager's patience; it
+    /// tells the cluster it is leaving, so the nurse sees the seat reconnecting within seconds instead of
+    /// after the missed probes a killed server needs, and goes on chatting; the patient comes back through
+    /// another server into the same seat, admitted, with every acknowledged message; started again, the
+    /// server serves the visit.
+    /// </summary>
+    [Fact]
+    public async Task StoppingTheServerRunningTheVisitAndThePatientForAPatchLosesNothing()
+    {
+        var (appt, visitId, nurseSeat, host, nurseServer, _, nurse, patient, patientSeat, acknowledged) = await InACallAsync(patientOnTheGrainsServer: true);
+        await using var nurseConnection = nurse;
+        await using var patientConnection = patient;
+
+        var reconnecting = NextStateAsync(nurse, s => s.StateOf(patientSeat) == "reconnecting");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (took, exitCode) = await Cluster[host].StopAsync(PlannedStop);
+        Assert.True(exitCode == 0, $"{Cluster[host].Name} exited with {exitCode} after SIGTERM\n{Cluster[host].Tail(80)}");
+        await patient.WaitClosedAsync(TimeSpan.FromSeconds(1));
+        await reconnecting.WaitAsync(TimeSpan.FromSeconds(10));
+        var seenReconnecting = clock.Elapsed;
+
+        var after = await RetryAsync(() => nurse.InvokeAsync("SendChat", visitId, "after-stop", "Are you coming back?"));
+        acknowledged["after-stop"] = after.Str("messageId");
+        await GrainHostAsync(visitId, exceptOn: host);
+
+        var otherServer = Enumerable.Range(0, 3).First(i => i != host && i != nurseServer);
+        await using var back = await Cluster[otherServer].ConnectAsync("patient-1");
+        var seen = NextStateAsync(nurse, s => s.StateOf(patientSeat) == "admitted");
+        var resumed = await RetryAsync(() => back.InvokeAsync("BeginVisit", appt, null));
+        Assert.Equal(patientSeat, resumed.Str("participantId"));
+        Assert.Equal("admitted", resumed.Str("state"));
+        await seen;
+        await AssertHasAllAsync(back, acknowledged);
+        await back.InvokeAsync("SendSignal", visitId, nurseSeat, "restart", new { reason = "back" });
+        await nurse.WaitForAsync("Signal", s => s.Str("fromParticipantId") == patientSeat && s.Str("kind") == "restart");
+
+        await Cluster[host].StartAgainAsync();
+        await using var again = await Cluster[host].ConnectAsync("nurse-1");
+        var rejoined = await RetryAsync(() => again.InvokeAsync("BeginVisit", appt, null));
+        Assert.Equal(nurseSeat, rejoined.Str("participantId"));
+        await AssertHasAllAsync(again, acknowledged);
+        await again.InvokeAsync("EndVisit", visitId);
+        output.WriteLine($"planned stop of the visit's server: exited {took.TotalSeconds:0.00} s after SIGTERM; the nurse saw the seat reconnecting after {seenReconnecting.TotalSeconds:0.00} s");
+    }
+
+    /// <summary>
     /// A booked 1:1 visit in a call, with the nurse and the patient each on one of the two servers that do
     /// not run the visit's grain, and five acknowledged chat messages each way.
     /// </summary>
-    private async Task<(string Appt, string VisitId, string NurseSeat, int Host, int NurseServer, int PatientServer, HubClient Nurse, HubClient Patient, string PatientSeat, Dictionary<string, string> Acknowledged)> InACallAwayFromTheGrainAsync()
+    private Task<(string Appt, string VisitId, string NurseSeat, int Host, int NurseServer, int PatientServer, HubClient Nurse, HubClient Patient, string PatientSeat, Dictionary<string, string> Acknowledged)> InACallAwayFromTheGrainAsync() =>
+        InACallAsync(patientOnTheGrainsServer: false);
+
+    /// <summary>The same, with the patient on the server running the visit's grain when <paramref name="patientOnTheGrainsServer"/>.</summary>
+    private async Task<(string Appt, string VisitId, string NurseSeat, int Host, int NurseServer, int PatientServer, HubClient Nurse, HubClient Patient, string PatientSeat, Dictionary<string, string> Acknowledged)> InACallAsync(bool patientOnTheGrainsServer)
     {
         await fixture.EnsureAllRunningAsync();
         var appt = await BookAsync("patient-1");
@@ -311,7 +366,7 @@ public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixtu
         var visitId = opened.Str("visitId");
         var host = await GrainHostAsync(visitId);
         var nurseServer = Enumerable.Range(0, 3).First(i => i != host);
-        var patientServer = Enumerable.Range(0, 3).First(i => i != host && i != nurseServer);
+        var patientServer = patientOnTheGrainsServer ? host : Enumerable.Range(0, 3).First(i => i != host && i != nurseServer);
         var nurse = await MoveAsync(opener, nurseServer, "nurse-1", appt, opened.Str("participantId"));
         var patient = await Cluster[patientServer].ConnectAsync("patient-1");
         var patientSeat = await AdmittedAsync(nurse, patient, appt, visitId);
