@@ -12,12 +12,12 @@ namespace VideoVisit.Testing;
 /// </summary>
 public sealed class RedisInstance : IAsyncDisposable
 {
-    private readonly OwnedProcess _process;
     private readonly string _root;
+    private OwnedProcess _process;
 
-    private RedisInstance(Process process, string root, int port)
+    private RedisInstance(OwnedProcess process, string root, int port)
     {
-        _process = new OwnedProcess(process);
+        _process = process;
         _root = root;
         Port = port;
     }
@@ -31,6 +31,37 @@ public sealed class RedisInstance : IAsyncDisposable
     {
         var root = Directory.CreateTempSubdirectory("videovisit-redis-").FullName;
         var port = FreeTcpPort();
+        var instance = new RedisInstance(Launch(root, port), root, port);
+        try
+        {
+            await instance.WaitAnsweringAsync();
+        }
+        catch
+        {
+            await instance.DisposeAsync();
+            throw;
+        }
+
+        return instance;
+    }
+
+    /// <summary>SIGKILL: Redis is gone at once, as when its machine dies.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Starts it again on the same port (empty: it keeps nothing on disk), after <see cref="KillAsync"/>.</summary>
+    public async Task StartAgainAsync()
+    {
+        _process.Dispose();
+        _process = Launch(_root, Port);
+        await WaitAnsweringAsync();
+    }
+
+    private static OwnedProcess Launch(string root, int port)
+    {
         var info = new ProcessStartInfo("redis-server")
         {
             UseShellExecute = false,
@@ -43,35 +74,35 @@ public sealed class RedisInstance : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        Process process;
         try
         {
-            process = Process.Start(info) ?? throw new InvalidOperationException("could not start redis-server");
+            return new OwnedProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start redis-server"));
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new InvalidOperationException("redis-server is not installed (./test.sh installs Debian's redis-server)", e);
         }
+    }
 
-        var instance = new RedisInstance(process, root, port);
+    private async Task WaitAnsweringAsync()
+    {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            if (instance._process.HasExited)
+            if (_process.HasExited)
             {
-                throw new InvalidOperationException("redis-server exited: " + instance._process.Output);
+                throw new InvalidOperationException("redis-server exited: " + _process.Output);
             }
 
-            if (await PingAsync(port))
+            if (await PingAsync(Port))
             {
-                return instance;
+                return;
             }
 
             await Task.Delay(100);
         }
 
-        await instance.DisposeAsync();
-        throw new TimeoutException("redis-server did not answer PING: " + instance._process.Output);
+        throw new TimeoutException("redis-server did not answer PING: " + _process.Output);
     }
 
     private static async Task<bool> PingAsync(int port)

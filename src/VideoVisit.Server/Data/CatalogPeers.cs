@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using VideoVisit.Server.Hosting;
 
 namespace VideoVisit.Server.Data;
 
@@ -283,6 +285,25 @@ internal static class CatalogPeersExtensions
         builder.Services.AddSingleton<RedisCatalogPeers>();
         builder.Services.AddSingleton<ICatalogPeers>(sp => sp.GetRequiredService<RedisCatalogPeers>());
         builder.Services.AddHostedService<CatalogSubscription>();
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthExtensions.ReadyTag]);
         return builder;
+    }
+}
+
+/// <summary>
+/// <c>/readyz</c> with <c>ConnectionStrings:Redis</c>: this server's link to Redis is up. Without it, what
+/// this server sends to people connected to the other servers (admissions, signals, chat) is not
+/// carried, nor is what they send to its own, so the load balancer sends new connections elsewhere
+/// until the link is back (the client reconnects by itself).
+/// </summary>
+internal sealed class RedisHealthCheck(SharedRedis redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(
+        HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var connection = await redis.GetAsync().WaitAsync(cancellationToken);
+        return connection.IsConnected
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("The link to Redis is down: messages to and from people on other servers cannot be carried.");
     }
 }
