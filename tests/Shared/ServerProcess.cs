@@ -234,6 +234,22 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return (clock.Elapsed, process.ExitCode);
     }
 
+    /// <summary>Waits for the process to end by itself; returns its exit code, or fails after <paramref name="within"/>.</summary>
+    public async Task<int> WaitStoppedAsync(TimeSpan within)
+    {
+        var process = _process ?? throw new InvalidOperationException(Name + " was never started");
+        try
+        {
+            await process.WaitForExitAsync(within);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{Name} was still running after {within.TotalSeconds} s.\n{Tail(80)}", e);
+        }
+
+        return process.ExitCode;
+    }
+
     /// <summary>Kills it (SIGKILL) and starts it again on the same port and settings.</summary>
     public async Task RestartAsync()
     {

@@ -98,6 +98,11 @@ internal static class ClusterExtensions
         builder.Services.AddSingleton<ActiveVisits>();
         builder.Services.AddSingleton<RouteCache>();
         builder.Services.AddHostedService<DeadServerWatcher>();
+        if (clustered)
+        {
+            builder.Services.AddHostedService<MembershipGuard>();
+        }
+
         builder.Services.AddSingleton<IVisitDirectory, GrainVisits>();
         return builder;
     }
