@@ -171,15 +171,7 @@ public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixtu
 
         await WaitOrDescribeAsync(nurse, s => s.StateOf(patientSeat) == "reconnecting", "the nurse to see the patient's seat reconnecting");
         var otherServer = Enumerable.Range(0, 3).First(i => i != patientServer && i != nurseServer);
-        var back = await Cluster[otherServer].ConnectAsync("patient-1");
-        var seen = NextStateAsync(nurse, s => s.StateOf(patientSeat) == "admitted");
-        var resumed = await back.InvokeAsync("BeginVisit", appt, null);
-        Assert.Equal(patientSeat, resumed.Str("participantId"));
-        Assert.Equal("admitted", resumed.Str("state"));
-        await seen;
-        await AssertHasAllAsync(back, acknowledged);
-        await back.InvokeAsync("SendSignal", visitId, nurseSeat, "restart", new { reason = "back" });
-        await nurse.WaitForAsync("Signal", s => s.Str("fromParticipantId") == patientSeat && s.Str("kind") == "restart");
+        var back = await PatientBackThroughAsync(otherServer, nurse, appt, visitId, nurseSeat, patientSeat, acknowledged);
         await patient.DisposeAsync();
 
         // Started again, the killed server rejoins: the patient's next connection goes through it.
@@ -331,15 +323,7 @@ public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixtu
         await GrainHostAsync(visitId, exceptOn: host);
 
         var otherServer = Enumerable.Range(0, 3).First(i => i != host && i != nurseServer);
-        await using var back = await Cluster[otherServer].ConnectAsync("patient-1");
-        var seen = NextStateAsync(nurse, s => s.StateOf(patientSeat) == "admitted");
-        var resumed = await RetryAsync(() => back.InvokeAsync("BeginVisit", appt, null));
-        Assert.Equal(patientSeat, resumed.Str("participantId"));
-        Assert.Equal("admitted", resumed.Str("state"));
-        await seen;
-        await AssertHasAllAsync(back, acknowledged);
-        await back.InvokeAsync("SendSignal", visitId, nurseSeat, "restart", new { reason = "back" });
-        await nurse.WaitForAsync("Signal", s => s.Str("fromParticipantId") == patientSeat && s.Str("kind") == "restart");
+        await using var back = await PatientBackThroughAsync(otherServer, nurse, appt, visitId, nurseSeat, patientSeat, acknowledged);
 
         await Cluster[host].StartAgainAsync();
         await using var again = await Cluster[host].ConnectAsync("nurse-1");
@@ -349,6 +333,24 @@ public sealed class ThreeServerClusterTests(ThreeServerClusterTests.ClusterFixtu
         await again.InvokeAsync("EndVisit", visitId);
         AssertNoServerLogged("Are you coming back?", "message 4 from the nurse");
         output.WriteLine($"planned stop of the visit's server: exited {took.TotalSeconds:0.00} s after SIGTERM; the nurse saw the seat reconnecting after {seenReconnecting.TotalSeconds:0.00} s");
+    }
+
+    /// <summary>
+    /// The patient's new connection, through <paramref name="server"/>, resumes the same seat as admitted
+    /// (the nurse sees it), with every acknowledged chat message, and can signal the nurse again.
+    /// </summary>
+    private async Task<HubClient> PatientBackThroughAsync(int server, HubClient nurse, string appt, string visitId, string nurseSeat, string patientSeat, IReadOnlyDictionary<string, string> acknowledged)
+    {
+        var back = await Cluster[server].ConnectAsync("patient-1");
+        var seen = NextStateAsync(nurse, s => s.StateOf(patientSeat) == "admitted");
+        var resumed = await RetryAsync(() => back.InvokeAsync("BeginVisit", appt, null));
+        Assert.Equal(patientSeat, resumed.Str("participantId"));
+        Assert.Equal("admitted", resumed.Str("state"));
+        await seen;
+        await AssertHasAllAsync(back, acknowledged);
+        await back.InvokeAsync("SendSignal", visitId, nurseSeat, "restart", new { reason = "back" });
+        await nurse.WaitForAsync("Signal", s => s.Str("fromParticipantId") == patientSeat && s.Str("kind") == "restart");
+        return back;
     }
 
     /// <summary>
