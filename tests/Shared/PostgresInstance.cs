@@ -17,18 +17,18 @@ public sealed class PostgresInstance : IAsyncDisposable
 {
     public const string TestUser = "videovisit-test";
 
-    private readonly OwnedProcess _process;
     private readonly string _root;
     private readonly string _bin;
     private readonly (string Uid, string Gid)? _runAs;
+    private OwnedProcess _process;
 
-    private PostgresInstance(Process process, string root, string bin, (string, string)? runAs, int port)
+    private PostgresInstance(string root, string bin, (string, string)? runAs, int port)
     {
-        _process = new OwnedProcess(process);
         _root = root;
         _bin = bin;
         _runAs = runAs;
         Port = port;
+        _process = Launch();
     }
 
     public int Port { get; }
@@ -55,21 +55,41 @@ public sealed class PostgresInstance : IAsyncDisposable
 
         var data = Path.Combine(root, "data");
         await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"], runAs, root);
-        var port = FreeTcpPort();
-        var info = Command(Path.Combine(bin, "postgres"), [
-            "-D", data,
-            "-p", port.ToString(CultureInfo.InvariantCulture),
-            "-c", "listen_addresses=127.0.0.1",
-            "-c", "unix_socket_directories=" + root,
-            "-c", "max_connections=200",
-            // The tests kill our server process, not PostgreSQL: skipping the disk flush keeps them fast.
-            "-c", "fsync=off",
-            "-c", "full_page_writes=off",
-        ], runAs, root);
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start postgres");
-        var instance = new PostgresInstance(process, root, bin, runAs, port);
+        var instance = new PostgresInstance(root, bin, runAs, FreeTcpPort());
         await instance.WaitReadyAsync(TimeSpan.FromSeconds(60));
         return instance;
+    }
+
+    /// <summary>SIGKILL to the server and its sessions, as when its machine dies; its data stays in its folder.</summary>
+    public async Task KillAsync()
+    {
+        // The pools of a server under test in this process are left as they are: finding their connections
+        // broken is part of what is tested.
+        _process.Kill();
+        await _process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Starts it again on the same folder and port after <see cref="KillAsync"/> (it recovers from its log).</summary>
+    public async Task StartAgainAsync()
+    {
+        _process.Dispose();
+        _process = Launch();
+        await WaitReadyAsync(TimeSpan.FromSeconds(60));
+    }
+
+    private OwnedProcess Launch()
+    {
+        var info = Command(Path.Combine(_bin, "postgres"), [
+            "-D", Path.Combine(_root, "data"),
+            "-p", Port.ToString(CultureInfo.InvariantCulture),
+            "-c", "listen_addresses=127.0.0.1",
+            "-c", "unix_socket_directories=" + _root,
+            "-c", "max_connections=200",
+            // The tests kill our server process (and PostgreSQL, not the machine): skipping the disk flush keeps them fast.
+            "-c", "fsync=off",
+            "-c", "full_page_writes=off",
+        ], _runAs, _root);
+        return new OwnedProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start postgres"));
     }
 
     private async Task WaitReadyAsync(TimeSpan timeout)

@@ -67,13 +67,13 @@ public sealed class RedisBackplaneTests(PostgresFixture postgres)
         await using var b = await VisitServer.StartAsync(Settings(database, redis));
         foreach (var server in new[] { a, b })
         {
-            await WaitReadyAsync(server, ready: true, TimeSpan.FromSeconds(10));
+            await server.WaitReadyAsync(ready: true, TimeSpan.FromSeconds(10));
         }
 
         await redis.KillAsync();
         foreach (var server in new[] { a, b })
         {
-            var down = await WaitReadyAsync(server, ready: false, TimeSpan.FromSeconds(10));
+            var down = await server.WaitReadyAsync(ready: false, TimeSpan.FromSeconds(10));
             Assert.Equal("Unhealthy", down.GetProperty("checks").GetProperty("redis").GetString());
             Assert.Equal("Healthy", down.GetProperty("checks").GetProperty("database").GetString());
             using var alive = await server.GetAsync("/healthz", token: null);
@@ -83,30 +83,12 @@ public sealed class RedisBackplaneTests(PostgresFixture postgres)
         await redis.StartAgainAsync();
         foreach (var server in new[] { a, b })
         {
-            await WaitReadyAsync(server, ready: true, TimeSpan.FromSeconds(30));
+            await server.WaitReadyAsync(ready: true, TimeSpan.FromSeconds(30));
         }
 
         var (patient, _, appt) = await BookThroughAWhileThePatientIsOnBAsync(a, b);
         await patient.WaitForAsync("AppointmentsChanged", e => Names(e, appt), TimeSpan.FromSeconds(20));
         await patient.DisposeAsync();
-    }
-
-    /// <summary>Polls <c>/readyz</c> until it answers 200 (<paramref name="ready"/>) or 503; returns its last body.</summary>
-    private static async Task<JsonElement> WaitReadyAsync(VisitServer server, bool ready, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            using var response = await server.GetAsync("/readyz", token: null);
-            var body = await response.Content.ReadAsStringAsync();
-            if ((response.StatusCode == HttpStatusCode.OK) == ready)
-            {
-                return JsonDocument.Parse(body).RootElement.Clone();
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"/readyz still answered {(int)response.StatusCode} {body} after {within.TotalSeconds} s");
-            await Task.Delay(200);
-        }
     }
 
     private static async Task<(HubClient Patient, string PatientId, string Appointment)> BookThroughAWhileThePatientIsOnBAsync(VisitServer a, VisitServer b)

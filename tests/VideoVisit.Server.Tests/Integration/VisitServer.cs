@@ -73,6 +73,28 @@ public sealed class VisitServer : IAsyncDisposable
         return body.RootElement.Clone();
     }
 
+    /// <summary>Polls <c>/readyz</c> until it answers 200 (<paramref name="ready"/>) or 503; returns its last body.</summary>
+    public async Task<JsonElement> WaitReadyAsync(bool ready, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            using var response = await GetAsync("/readyz", token: null);
+            var body = await response.Content.ReadAsStringAsync();
+            if ((response.StatusCode == System.Net.HttpStatusCode.OK) == ready)
+            {
+                return JsonDocument.Parse(body).RootElement.Clone();
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"/readyz still answered {(int)response.StatusCode} {body} after {within.TotalSeconds} s");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
