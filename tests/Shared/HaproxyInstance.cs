@@ -58,7 +58,7 @@ public sealed class HaproxyInstance : IAsyncDisposable
     public static async Task<HaproxyInstance> StartAsync(IEnumerable<Uri> backends, bool hubAffinity = false)
     {
         var root = Directory.CreateTempSubdirectory("videovisit-haproxy-").FullName;
-        var ports = ServerProcess.FreeTcpPorts(2);
+        var ports = FreePorts.Many(2);
         var config = Configuration(ports[0], ports[1], [.. backends], hubAffinity);
         var path = Path.Combine(root, "haproxy.cfg");
         await File.WriteAllTextAsync(path, config);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
@@ -55,7 +54,7 @@ public sealed class PostgresInstance : IAsyncDisposable
 
         var data = Path.Combine(root, "data");
         await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"], runAs, root);
-        var instance = new PostgresInstance(root, bin, runAs, FreeTcpPort());
+        var instance = new PostgresInstance(root, bin, runAs, FreePorts.One());
         await instance.WaitReadyAsync(TimeSpan.FromSeconds(60));
         return instance;
     }
@@ -193,15 +192,6 @@ public sealed class PostgresInstance : IAsyncDisposable
         _ = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         return process.ExitCode == 0 ? await stdout : null;
-    }
-
-    private static int FreeTcpPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     public async ValueTask DisposeAsync()

@@ -30,7 +30,7 @@ public sealed class RedisInstance : IAsyncDisposable
     public static async Task<RedisInstance> StartAsync()
     {
         var root = Directory.CreateTempSubdirectory("videovisit-redis-").FullName;
-        var port = FreeTcpPort();
+        var port = FreePorts.One();
         var instance = new RedisInstance(Launch(root, port), root, port);
         try
         {
@@ -121,13 +121,6 @@ public sealed class RedisInstance : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

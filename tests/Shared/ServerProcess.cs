@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -118,7 +116,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     /// <summary>Starts a server process on a free port with <see cref="Defaults"/> overlaid by <paramref name="settings"/> (a null value removes a default).</summary>
     public static Task<ServerProcess> StartAsync(IDictionary<string, string?> settings, string name = "server") =>
-        StartAsync(settings, FreeTcpPorts(1)[0], name);
+        StartAsync(settings, FreePorts.One(), name);
 
     public static async Task<ServerProcess> StartAsync(IDictionary<string, string?> settings, int port, string name)
     {
@@ -312,30 +310,6 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public async Task<HubClient> ConnectWithTokenAsync(string token) =>
         await HubClient.ConnectAsync(BaseAddress, token).WaitAsync(Timeout);
 
-    /// <summary><paramref name="count"/> distinct TCP ports free on 127.0.0.1 now (held together while chosen, so they differ).</summary>
-    public static int[] FreeTcpPorts(int count)
-    {
-        var listeners = new List<TcpListener>();
-        try
-        {
-            for (var i = 0; i < count; i++)
-            {
-                var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                listeners.Add(listener);
-            }
-
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Stop();
-            }
-        }
-    }
-
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningLine();
 
@@ -419,7 +393,7 @@ public sealed class ServerCluster : IAsyncDisposable
             throw new InvalidOperationException("--migrate failed: " + output);
         }
 
-        var ports = ServerProcess.FreeTcpPorts(2 * count);
+        var ports = FreePorts.Many(2 * count);
         var servers = new List<ServerProcess>();
         for (var i = 0; i < count; i++)
         {

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Remote;
+using VideoVisit.Testing;
 
 namespace VideoVisit.EndToEnd.Tests.Browsers;
 
@@ -25,7 +24,7 @@ public sealed class WebKitFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var display = await StartXvfbAsync();
-        var port = FreeTcpPort();
+        var port = FreePorts.One();
         var start = new ProcessStartInfo(DriverPath, $"--port={port}")
         {
             RedirectStandardOutput = true,
@@ -112,13 +111,6 @@ public sealed class WebKitFixture : IAsyncLifetime
         }
 
         return ":" + line.Trim();
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public Task DisposeAsync()

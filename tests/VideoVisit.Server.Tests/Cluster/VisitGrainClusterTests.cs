@@ -123,7 +123,7 @@ public sealed class VisitGrainClusterTests(PostgresFixture postgres)
                 var redis = await RedisInstance.StartAsync();
                 servers._owned.Add(redis);
                 var settings = ClusterSettings(postgres, PostgresInstance.NewDatabaseName(), redis);
-                var siloPorts = ServerProcess.FreeTcpPorts(2);
+                var siloPorts = FreePorts.Many(2);
                 servers.A = await VisitServer.StartAsync(settings(siloPorts[0]));
                 servers._owned.Add(servers.A);
                 servers.B = await VisitServer.StartAsync(settings(siloPorts[1]));
