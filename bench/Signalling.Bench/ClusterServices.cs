@@ -44,7 +44,7 @@ internal sealed class ClusterServices : IAsyncDisposable
             "--Cluster:Enabled", "true",
             "--Cluster:ClusterId", clusterId,
             "--Cluster:AdvertisedAddress", "127.0.0.1",
-            "--Cluster:SiloPort", ServerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            "--Cluster:SiloPort", FreePorts.One().ToString(CultureInfo.InvariantCulture),
             "--Auth:DevIssuer:Enabled", "true",
             "--Turn:Enabled", "false",
         ];

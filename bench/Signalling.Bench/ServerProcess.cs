@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using VideoVisit.Testing;
 
 /// <summary>A server started as its own process on a free loopback port, killed (SIGKILL) when disposed.</summary>
 internal sealed class ServerProcess : IAsyncDisposable
@@ -37,7 +36,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public static async Task<ServerProcess> StartAsync(string dll, IEnumerable<string> arguments, string readyPath = "/readyz")
     {
-        var url = "http://127.0.0.1:" + FreePort().ToString(CultureInfo.InvariantCulture);
+        var url = "http://127.0.0.1:" + FreePorts.One().ToString(CultureInfo.InvariantCulture);
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { dll, "--urls", url, "--Serilog:MinimumLevel:Default", "Warning", "--Logging:LogLevel:Default", "Warning" }.Concat(arguments))
         {
@@ -112,12 +111,5 @@ internal sealed class ServerProcess : IAsyncDisposable
         {
             _output.AppendLine(line);
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
