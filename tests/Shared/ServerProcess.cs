@@ -211,25 +211,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
         await _process.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
-    /// <summary>
-    /// SIGTERM, as for a planned stop (a patch, a scale-in): waits for the process to end by itself and
-    /// returns how long that took and its exit code; fails if it is still running after <paramref name="within"/>.
-    /// </summary>
-    public async Task<(TimeSpan Took, int ExitCode)> StopAsync(TimeSpan within)
+    /// <summary>SIGTERM, as for a planned stop (a patch, a scale-in); then <see cref="WaitStoppedAsync"/>.</summary>
+    public async Task<int> StopAsync(TimeSpan within)
     {
         var process = _process ?? throw new InvalidOperationException(Name + " was never started");
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         process.Terminate();
-        try
-        {
-            await process.WaitForExitAsync(within);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{Name} did not stop within {within.TotalSeconds} s of SIGTERM.\n{Tail(80)}", e);
-        }
-
-        return (clock.Elapsed, process.ExitCode);
+        return await WaitStoppedAsync(within);
     }
 
     /// <summary>Waits for the process to end by itself; returns its exit code, or fails after <paramref name="within"/>.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using VideoVisit.Server.Tests.Integration;
 using VideoVisit.Server.Tests.Store;
 using VideoVisit.Testing;
@@ -49,9 +48,9 @@ public sealed class RedisRestartTests
         await cluster[1].StartAgainAsync();
         await using var nurseAgain = await cluster[0].ConnectAsync("nurse-1");
         await using var patientAgain = await cluster[1].ConnectAsync("patient-1");
-        var nurseResumed = await UntilAsync(() => nurseAgain.InvokeAsync("BeginVisit", "appt-1", null), cluster);
+        var nurseResumed = await HubClient.RetryAsync(() => nurseAgain.InvokeAsync("BeginVisit", "appt-1", null), Within, () => cluster.Describe(60));
         Assert.Equal(nurseSeat, nurseResumed.Str("participantId"));
-        var patientResumed = await UntilAsync(() => patientAgain.InvokeAsync("BeginVisit", "appt-1", null), cluster);
+        var patientResumed = await HubClient.RetryAsync(() => patientAgain.InvokeAsync("BeginVisit", "appt-1", null), Within, () => cluster.Describe(60));
         Assert.Equal(patientSeat, patientResumed.Str("participantId"));
         Assert.Equal("admitted", patientResumed.Str("state"));
         await patientAgain.WaitForAsync("ChatMessage", m => m.Str("clientMessageId") == "n-before");
@@ -61,7 +60,7 @@ public sealed class RedisRestartTests
         await cluster[1].KillAsync();
         await nurseAgain.WaitForStateAsync(s => s.StateOf(patientSeat) == "reconnecting", Within);
         // If the visit ran on the killed server, it moves to the nurse's at this call.
-        await UntilAsync(() => nurseAgain.InvokeAsync("EndVisit", visitId), cluster);
+        await HubClient.RetryAsync(() => nurseAgain.InvokeAsync("EndVisit", visitId), Within, () => cluster.Describe(60));
     }
 
     /// <summary>An offer one way, an answer back, and a chat message each way, each seen by the other side.</summary>
@@ -76,27 +75,5 @@ public sealed class RedisRestartTests
         await patient.WaitForAsync("ChatMessage", m => m.Str("clientMessageId") == "n-" + tag, short_);
         await patient.InvokeAsync("SendChat", visitId, "p-" + tag, "From the patient " + tag);
         await nurse.WaitForAsync("ChatMessage", m => m.Str("clientMessageId") == "p-" + tag, short_);
-    }
-
-    private static async Task<JsonElement> UntilAsync(Func<Task<JsonElement>> attempt, ServerCluster cluster)
-    {
-        var deadline = DateTime.UtcNow + Within;
-        var failures = new List<string>();
-        while (true)
-        {
-            try
-            {
-                return await attempt();
-            }
-            catch (Exception e) when (e is HubCallFailedException or TimeoutException && DateTime.UtcNow < deadline)
-            {
-                failures.Add(e.Message);
-                await Task.Delay(500);
-            }
-            catch (Exception e) when (DateTime.UtcNow >= deadline)
-            {
-                throw new TimeoutException($"Not within {Within.TotalSeconds} s; answers: {string.Join(" | ", failures.Append(e.Message))}\n{cluster.Describe(60)}", e);
-            }
-        }
     }
 }

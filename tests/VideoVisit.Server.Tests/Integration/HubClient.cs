@@ -98,6 +98,34 @@ public sealed class HubClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A hub call made again, 0.5 s apart, while the answer is "try again" (a refusal, a call that timed out,
+    /// a connection that closed), as the web app does while a visit moves or a store comes back; after
+    /// <paramref name="within"/> it fails with every answer on the way and <paramref name="describe"/>'s
+    /// account of the servers.
+    /// </summary>
+    public static async Task<JsonElement> RetryAsync(Func<Task<JsonElement>> call, TimeSpan within, Func<string>? describe = null)
+    {
+        var deadline = DateTime.UtcNow + within;
+        var failures = new List<string>();
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (e is HubCallFailedException or OperationCanceledException && DateTime.UtcNow < deadline)
+            {
+                failures.Add(e.Message);
+                await Task.Delay(500);
+            }
+            catch (Exception e) when (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"The call did not succeed within {within.TotalSeconds} s; answers: {string.Join(" | ", failures.Append(e.Message))}\n{describe?.Invoke()}", e);
+            }
+        }
+    }
+
     /// <summary>Invokes and expects the server to refuse; returns the error message.</summary>
     public async Task<string> InvokeExpectingErrorAsync(string method, params object?[] arguments)
     {
